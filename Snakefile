@@ -1,0 +1,22 @@
+# Rebuild the hyperparameter study from raw data to a PDF/HTML report.
+# Table of contents only: the rules live in workflow/rules/, helpers in common.smk.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.render_html.output,
+        rules.render_pdf.output,

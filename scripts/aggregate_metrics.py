@@ -1,0 +1,20 @@
+"""All runs' metrics -> results/metrics/runs.csv, one table per sweep, finals.csv."""
+import json
+
+from hpstudy import aggregate
+from hpstudy.jobs import run_job
+from hpstudy.runio import write_csv
+
+
+def main(log):
+    layout = json.loads(snakemake.params.layout)
+    runs = aggregate.collect_runs(snakemake.input.metrics, snakemake.input.configs)
+    write_csv(snakemake.output.runs, runs)
+    log(f"{runs['run_id'].nunique()} runs, {len(runs)} run-seed rows, {int(runs['diverged'].sum())} diverged")
+    for sweep, path in zip(layout["sweeps"], snakemake.output.sweeps, strict=True):
+        assert path.endswith(f"{sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}.csv"), path
+        write_csv(path, aggregate.sweep_table(runs, sweep))
+    write_csv(snakemake.output.finals, aggregate.finals_table(runs, layout))
+
+
+run_job(main, snakemake.log[0])

@@ -1,0 +1,1 @@
+"""Report rendering: figures, the template context, HTML and PDF."""

@@ -1,0 +1,64 @@
+"""Matplotlib figures of the report, written as SVG (vector in HTML and PDF)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import atomic_path
+from ..hyperparameters import FACTOR_TITLES
+from .metrics import primary_metric
+
+SPLIT_STYLES = {"train": ("#1f77b4", "o"), "validation": ("#ff7f0e", "s"), "test": ("#2ca02c", "^")}
+LOG_SPAN = 100  # a positive numeric sweep spanning this factor or more gets a log axis
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+                         "axes.spines.right": False, "svg.hashsalt": "hpstudy"})
+    return plt
+
+
+def sweep_axis(table: pd.DataFrame, factor: str):
+    """x positions, tick labels and scale: numeric factors keep their values (log when
+    they span decades), anything else (activations, optimizers) is categorical."""
+    values = pd.to_numeric(table[factor], errors="coerce")
+    if values.notna().all() and table["label"].str.contains("@").sum() == 0:
+        x = values.to_numpy(dtype=float)
+        log = bool((x > 0).all() and x.max() / x.min() >= LOG_SPAN)
+        return x, list(table["label"]), "log" if log else "linear"
+    return np.arange(len(table), dtype=float), list(table["label"]), "categorical"
+
+
+def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> None:
+    """Metric against swept value (train / validation / test, mean ± std over seeds) and training time."""
+    plt = _pyplot()
+    metric, metric_title = primary_metric(problem, table)
+    x, labels, scale = sweep_axis(table, sweep["factor"])
+    fig, (ax_metric, ax_time) = plt.subplots(1, 2, figsize=(7.0, 2.7), constrained_layout=True)
+    for split, (color, marker) in SPLIT_STYLES.items():
+        mean = table[f"{split}_{metric}_mean"].to_numpy(dtype=float)
+        std = np.nan_to_num(table[f"{split}_{metric}_std"].to_numpy(dtype=float))
+        ax_metric.errorbar(x, mean, yerr=std, color=color, marker=marker, ms=4, capsize=3, lw=1.2, label=split)
+    ax_time.errorbar(x, table["train_seconds_mean"], yerr=np.nan_to_num(table["train_seconds_std"].to_numpy(float)),
+                     color="#555555", marker="o", ms=4, capsize=3, lw=1.2)
+    diverged = table["n_diverged"].to_numpy() > 0
+    for xi in x[diverged]:
+        ax_metric.axvline(xi, color="#d62728", lw=0.8, ls=":")
+    for ax, ylabel in ((ax_metric, metric_title), (ax_time, "training time per seed (s)")):
+        ax.set_xlabel(FACTOR_TITLES.get(sweep["factor"], sweep["factor"]))
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, lw=0.5)
+        if scale == "log":
+            ax.set_xscale("log")
+        ax.set_xticks(x, labels, rotation=30 if scale == "categorical" and max(map(len, labels)) > 6 else 0)
+        ax.minorticks_off()
+    ax_metric.legend(frameon=False, fontsize=8)
+    with atomic_path(output) as tmp:
+        fig.savefig(tmp, format="svg", metadata={"Date": None})
+    plt.close(fig)

@@ -1,0 +1,99 @@
+"""The training loop: determinism, seeds, divergence, metrics."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hpstudy import train
+from synthetic import usps_like
+
+CNN = dict(architecture="cnn", conv_layers=1, channels=3, kernel_size=3, padding=2, activation="relu",
+           optimizer="sgd", learning_rate=0.1, batch_size=10, epochs=2, loss="mse")
+HOUSE = dict(architecture="mlp", hidden_layers=1, width=8, activation="relu",
+             optimizer="rmsprop", learning_rate=0.01, batch_size=10, epochs=3, loss="gaussian_nll")
+
+
+@pytest.fixture(scope="module")
+def usps_data():
+    data = {}
+    for split, n, seed in (("train", 80, 0), ("validation", 20, 1), ("test", 30, 2)):
+        data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)
+    return data
+
+
+@pytest.fixture(scope="module")
+def house_data():
+    rng = np.random.default_rng(0)
+    data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
+    weights = np.array([1.0, -0.5, 0.3, 0.8])
+    for split, n in (("train", 60), ("validation", 20), ("test", 20)):
+        x = rng.normal(size=(n, 4)).astype(np.float32)
+        data[f"x_{split}"] = x
+        data[f"y_{split}"] = (x @ weights + rng.normal(0, 0.3, n)).astype(np.float32)
+    return data
+
+
+def run(problem, params, data, seeds):
+    train.configure_torch(1)
+    return train.train_run(problem, params, data, seeds, torch.device("cpu"), log=lambda message: None)
+
+
+def test_same_run_and_seed_give_identical_metrics(usps_data):
+    first, second = run("usps", CNN, usps_data, [0]), run("usps", CNN, usps_data, [0])
+    assert first[0].metrics == second[0].metrics
+    assert first[0].history[-1]["train_loss"] == second[0].history[-1]["train_loss"]
+
+
+def test_a_seed_trains_the_same_alone_or_beside_others(usps_data):
+    alone = run("usps", CNN, usps_data, [1])[0]
+    together = run("usps", CNN, usps_data, [0, 1])[1]
+    assert alone.metrics == together.metrics
+
+
+def test_different_seeds_give_different_networks(usps_data):
+    a, b = run("usps", CNN, usps_data, [0, 1])
+    assert a.metrics["train_loss"] != b.metrics["train_loss"]
+
+
+def test_usps_metrics_cover_every_split_and_history_every_epoch(usps_data):
+    result = run("usps", {**CNN, "loss": "cross_entropy"}, usps_data, [0])[0]
+    assert set(result.metrics) == {f"{s}_{m}" for s in ("train", "validation", "test") for m in ("loss", "accuracy")}
+    assert [row["epoch"] for row in result.history] == [1, 2]
+    assert 0 <= result.metrics["test_accuracy"] <= 1
+    assert len(result.predictions["predicted"]) == 30 and not result.diverged
+
+
+def test_training_lowers_the_loss_on_learnable_data(usps_data):
+    result = run("usps", {**CNN, "epochs": 5}, usps_data, [0])[0]
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    assert result.metrics["train_accuracy"] > 0.5
+
+
+def test_a_huge_learning_rate_is_recorded_as_diverged(usps_data):
+    result = run("usps", {**CNN, "learning_rate": 1e6, "epochs": 3}, usps_data, [0])[0]
+    assert result.diverged and result.diverged_epoch == 1
+    assert len(result.history) == 1 and not math.isfinite(result.history[0]["train_loss"])
+    assert 0 <= result.metrics["test_accuracy"] <= 1  # measured with what it has
+
+
+def test_gaussian_head_reports_dollars_sigma_and_coverage(house_data):
+    result = run("house", HOUSE, house_data, [0])[0]
+    m = result.metrics
+    assert m["test_rmse"] == pytest.approx(math.sqrt(m["test_mse_std"]) * 80000.0)
+    assert m["test_mean_sigma"] > 0 and 0 <= m["test_coverage95"] <= 1
+    assert set(result.predictions) == {"price", "predicted", "sigma"}
+    np.testing.assert_allclose(result.predictions["price"], house_data["y_test"] * 80000.0 + 180000.0, rtol=1e-6)
+
+
+def test_mse_head_has_no_predictive_interval(house_data):
+    m = run("house", {**HOUSE, "loss": "mse"}, house_data, [0])[0].metrics
+    assert math.isnan(m["test_coverage95"]) and math.isnan(m["test_mean_sigma"])
+
+
+def test_cuda_without_a_gpu_is_refused_with_advice():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="device: auto or cpu"):
+        train.pick_device("cuda")

@@ -1,0 +1,128 @@
+# Config validation, the expanded study, and every helper the rules use.
+import json
+import re
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from hpstudy.configuration import coerce_command_line_values
+from hpstudy.errors import ConfigError
+from hpstudy.study import canonical_json, expand_study
+
+
+coerce_command_line_values(config)
+validate(config, schema="../schemas/config.schema.yaml")
+
+try:
+    STUDY = expand_study(config)
+except ConfigError as error:
+    raise WorkflowError(f"Invalid configuration: {error}") from None
+
+RUN_FILES = ("config", "metrics", "history", "predictions")
+NAME = "[A-Za-z0-9_]+"
+
+
+wildcard_constraints:
+    problem="|".join(STUDY.problems),
+    run_id="[0-9a-f]{12}",
+    filename="|".join(re.escape(name) for name in config["downloads"]),
+    exercise=NAME,
+    sweep=NAME,
+
+
+def run_file(kind, problem="{problem}", run_id="{run_id}"):
+    return f"results/runs/{problem}/{run_id}/{kind}.{'json' if kind == 'config' else 'csv'}"
+
+
+def all_run_files(kind):
+    return [run_file(kind, run.problem, run.run_id) for run in STUDY.runs.values()]
+
+
+def sweep_table(sweep):
+    return f"results/metrics/{sweep.problem}/{sweep.exercise}/{sweep.name}.csv"
+
+
+def sweep_figure(sweep):
+    return f"results/figures/{sweep.problem}/{sweep.exercise}/{sweep.name}.svg"
+
+
+def all_sweep_tables():
+    return [sweep_table(sweep) for sweep in STUDY.sweeps]
+
+
+def all_sweep_figures():
+    return [sweep_figure(sweep) for sweep in STUDY.sweeps]
+
+
+# ---- data -------------------------------------------------------------------
+
+
+def raw_file(name):
+    return f"resources/raw/{name}"
+
+
+def download_params(wildcards):
+    """The identity of the file to fetch: its URL and checksum (never the mirror,
+    which only says where the same verified bytes come from)."""
+    return canonical_json(config["downloads"][wildcards.filename])
+
+
+def usps_source():
+    source = config["data"]["usps"]["source"]
+    if source != "auto":
+        return source
+    mirror = config.get("data_mirror")
+    has_h5 = mirror is not None and Path(mirror, "usps.h5").is_file()
+    return "h5" if has_h5 else "libsvm"
+
+
+def usps_raw_inputs(wildcards):
+    if usps_source() == "h5":
+        return {"h5": raw_file("usps.h5")}
+    return {"train": raw_file("usps.bz2"), "test": raw_file("usps.t.bz2")}
+
+
+def usps_settings():
+    return canonical_json(config["data"]["usps"] | {"source": usps_source()})
+
+
+def house_raw_input(wildcards):
+    return raw_file(config["data"]["house"]["file"])
+
+
+def house_settings():
+    return canonical_json(config["data"]["house"])
+
+
+# ---- training ---------------------------------------------------------------
+
+
+def prepared_data(wildcards):
+    return f"results/data/{wildcards.problem}.npz"
+
+
+def run_params(wildcards):
+    """Only this run's resolved hyperparameters, as canonical JSON."""
+    run = STUDY.runs.get(wildcards.run_id)
+    if run is None or run.problem != wildcards.problem:
+        raise WorkflowError(f"run {wildcards.problem}/{wildcards.run_id} is not part of the configured study")
+    return run.to_json()
+
+
+def seeds_param():
+    return canonical_json(config["seeds"])
+
+
+# ---- aggregation and report -------------------------------------------------
+
+
+def study_layout():
+    return canonical_json(STUDY.layout())
+
+
+def sweep_params(wildcards):
+    sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
+    layout = sweep.layout()
+    layout["selection_metric"] = STUDY.problems[sweep.problem]["selection_metric"]
+    return canonical_json(layout)

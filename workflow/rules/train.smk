@@ -1,0 +1,25 @@
+# One job per unique run: all seeds of the run are trained inside it.
+
+
+rule train_run:
+    input:
+        data=prepared_data,
+    output:
+        config=run_file("config"),
+        metrics=run_file("metrics"),
+        history=run_file("history"),
+        predictions=run_file("predictions"),
+    params:
+        run=run_params,
+        seeds=seeds_param(),
+        device=config["device"],
+    log:
+        "results/runs/{problem}/{run_id}/train.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/train_run.py"
