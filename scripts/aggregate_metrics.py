@@ -3,7 +3,7 @@ import json
 
 from hpstudy import aggregate
 from hpstudy.jobs import run_job
-from hpstudy.runio import write_csv
+from hpstudy.atomic import write_csv
 
 
 def main(log):

@@ -30,3 +30,9 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None):
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(path: str | os.PathLike, table) -> None:
+    """Write a pandas table with 10 significant digits, enough for every metric."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.10g")

@@ -15,12 +15,11 @@ import json
 import os
 import platform
 import socket
-from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .atomic import atomic_path, write_text
+from .atomic import write_csv, write_text
 from .train import SeedResult
 
 
@@ -40,11 +39,6 @@ def provenance(device: str, threads: int) -> dict:
         "host": socket.gethostname(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
     }
-
-
-def write_csv(path: str | Path, table: pd.DataFrame) -> None:
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.10g")
 
 
 def metrics_table(run_id: str, results: list[SeedResult]) -> pd.DataFrame:
@@ -75,7 +69,3 @@ def write_run(outputs: dict[str, str], run: dict, results: list[SeedResult], inf
     write_csv(outputs["history"], history_table(results))
     write_csv(outputs["predictions"], predictions_table(results))
     write_text(outputs["config"], json.dumps({**run, **info}, indent=2, sort_keys=True) + "\n")
-
-
-def read_run_config(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,7 +33,6 @@ class SeedResult:
     train_seconds: float
     diverged: bool = False
     diverged_epoch: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def pick_device(device: str) -> torch.device:

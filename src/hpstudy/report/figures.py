@@ -38,7 +38,7 @@ def sweep_axis(table: pd.DataFrame, factor: str):
 def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> None:
     """Metric against swept value (train / validation / test, mean ± std over seeds) and training time."""
     plt = _pyplot()
-    metric, metric_title = primary_metric(problem, table)
+    metric, metric_title = primary_metric(problem)
     x, labels, scale = sweep_axis(table, sweep["factor"])
     fig, (ax_metric, ax_time) = plt.subplots(1, 2, figsize=(7.0, 2.7), constrained_layout=True)
     for split, (color, marker) in SPLIT_STYLES.items():

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 
-
-def primary_metric(problem: str, table: pd.DataFrame | None = None) -> tuple[str, str]:
+def primary_metric(problem: str) -> tuple[str, str]:
     """The metric of a problem's sweep tables and figures, and its axis title."""
     if problem == "usps":
         return "accuracy", "accuracy"
