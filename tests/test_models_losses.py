@@ -46,27 +46,40 @@ def test_mse_uses_one_hot_targets_averaged_over_all_outputs():
     logits = torch.zeros(2, 10)
     logits[0, 3] = 1.0  # perfect for label 3
     # sample 0: no error; sample 1 (label 5): one output off by 1 -> 1 / 20 elements
-    assert mse_one_hot(logits, torch.tensor([3, 5])).item() == pytest.approx(1 / 20)
+    assert mse_one_hot(logits, torch.tensor([3, 5])).mean().item() == pytest.approx(1 / 20)
 
 
 def test_cross_entropy_of_uniform_logits_is_log_ten():
-    assert cross_entropy(torch.zeros(3, 10), torch.tensor([0, 4, 9])).item() == pytest.approx(math.log(10))
+    assert cross_entropy(torch.zeros(3, 10), torch.tensor([0, 4, 9])).mean().item() == pytest.approx(math.log(10))
 
 
 def test_regression_mse():
-    assert mse(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 0.0])).item() == pytest.approx(2.5)
+    assert mse(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 0.0])).mean().item() == pytest.approx(2.5)
 
 
 def test_gaussian_nll_is_half_log_var_plus_scaled_error():
     prediction = torch.tensor([[0.0, 1.0], [1.0, 4.0]])  # (mean, variance)
     target = torch.tensor([1.0, 1.0])
     expected = (0.5 * (0 + 1 / 1) + 0.5 * (math.log(4) + 0 / 4)) / 2
-    assert gaussian_nll(prediction, target).item() == pytest.approx(expected)
+    assert gaussian_nll(prediction, target).mean().item() == pytest.approx(expected)
 
 
 def test_gaussian_nll_can_be_negative_on_standardised_targets():
-    assert gaussian_nll(torch.tensor([[0.0, 0.1]]), torch.tensor([0.0])).item() == pytest.approx(0.5 * math.log(0.1))
+    assert gaussian_nll(torch.tensor([[0.0, 0.1]]), torch.tensor([0.0])).mean().item() == pytest.approx(0.5 * math.log(0.1))
 
 
 def test_every_problem_loss_pair_has_a_loss():
     assert set(LOSSES) == {("usps", "mse"), ("usps", "cross_entropy"), ("house", "mse"), ("house", "gaussian_nll")}
+
+
+def test_losses_give_one_value_per_sample_of_every_replica():
+    logits, labels = torch.randn(3, 5, 10), torch.randint(0, 10, (3, 5))
+    assert mse_one_hot(logits, labels).shape == (3, 5)
+    assert cross_entropy(logits, labels).shape == (3, 5)
+    torch.testing.assert_close(cross_entropy(logits, labels)[1], cross_entropy(logits[1], labels[1]))
+
+
+def test_gaussian_nll_matches_torch_gaussian_nll_loss():
+    prediction, target = torch.tensor([[0.3, 0.5], [-1.0, 2.0]]), torch.tensor([0.0, 1.0])
+    expected = torch.nn.GaussianNLLLoss(full=False)(prediction[:, 0], target, prediction[:, 1])
+    assert gaussian_nll(prediction, target).mean().item() == pytest.approx(expected.item())

@@ -58,9 +58,12 @@ class Regressor(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the mean (N,), or mean and variance stacked as (N, 2)."""
         out = self.head(self.body(x))
-        if not self.gaussian:
-            return out[:, 0]
-        return torch.stack([out[:, 0], F.softplus(out[:, 1]) + VARIANCE_FLOOR], dim=1)
+        return gaussian_head(out) if self.gaussian else out[..., 0]
+
+
+def gaussian_head(out: torch.Tensor) -> torch.Tensor:
+    """Two raw outputs -> (mean, variance), the variance positive through softplus and a floor."""
+    return torch.stack([out[..., 0], F.softplus(out[..., 1]) + VARIANCE_FLOOR], dim=-1)
 
 
 def build_model(problem: str, params: dict, n_inputs: int) -> nn.Module:

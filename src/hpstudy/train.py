@@ -1,9 +1,20 @@
-"""One readable training loop: train a run's hyperparameters for one seed, evaluate.
+"""The training engine: all seeds of a run trained together as one replica network.
 
-Data live on the device as tensors and mini-batches are gathered by index, so
-a step costs a forward, a backward and an optimizer step, nothing more. The
-loop synchronises with the host once per epoch, to log and to detect a loss
-that became NaN or infinite (the run is then recorded as diverged, not failed).
+Each seed's network is built exactly as the plain model would be (same seed,
+same initialisation), the K networks are stacked (see `replicas`), and every
+step draws one mini-batch per replica from that replica's own data order.
+The loss is the sum of the replicas' mean losses, so gradients never mix.
+
+Per step the loop does a forward, a backward and an optimizer step on tensors
+already on the device, gathering batches by index; it synchronises with the
+host once per epoch, to log and to check divergence.
+
+A replica diverges when its loss becomes NaN or infinite (it is masked out
+from that step on), or when an epoch's mean training loss exceeds the untrained
+network's by DIVERGENCE_FACTOR times its magnitude (the loss has blown up while
+staying finite, as with the USPS learning rate of 10). It is reported as
+diverged at that epoch, with the metrics it had at the end of that epoch; the
+other replicas go on undisturbed.
 """
 
 from __future__ import annotations
@@ -15,21 +26,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .evaluate import final_metrics, history_row, progress_line, split_metrics, target_scale, test_predictions, to_tensors
 from .losses import LOSSES
 from .models import build_model
+from .replicas import stack
 from .splits import SPLITS
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
-EVAL_BATCH = 4096
-Z_95 = 1.959963984540054  # two-sided 95% interval of a normal distribution
+EVAL_CHUNK = 1024  # samples per replica per evaluation pass: bounds memory at many replicas
+DIVERGENCE_FACTOR = 10.0
 
 
 @dataclass
 class SeedResult:
     seed: int
     metrics: dict[str, float]
-    history: list[dict]
     predictions: dict[str, np.ndarray]  # test-set columns
+    history: list[dict]
     train_seconds: float
     diverged: bool = False
     diverged_epoch: int | None = None
@@ -43,123 +56,106 @@ def pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def to_tensors(data: dict[str, np.ndarray], problem: str, device: torch.device) -> dict[str, torch.Tensor]:
-    label_dtype = torch.long if problem == "usps" else torch.float32
-    tensors = {}
-    for split in SPLITS:
-        tensors[f"x_{split}"] = torch.as_tensor(data[f"x_{split}"], dtype=torch.float32, device=device)
-        tensors[f"y_{split}"] = torch.as_tensor(data[f"y_{split}"], dtype=label_dtype, device=device)
-    return tensors
+def configure_torch(threads: int) -> None:
+    """Deterministic kernels and as many threads as the job was given."""
+    torch.set_num_threads(max(1, threads))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def initial_models(problem: str, params: dict, n_inputs: int, seeds: list[int]) -> list[torch.nn.Module]:
+    """One plain network per seed, initialised from that seed alone."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(build_model(problem, params, n_inputs))
+    return models
+
+
+def divergence_threshold(initial_loss: torch.Tensor) -> torch.Tensor:
+    """The training loss above which a network counts as diverged."""
+    return initial_loss + DIVERGENCE_FACTOR * initial_loss.abs()
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    model.eval()
-    out = torch.cat([model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
-    model.train()
-    return out
-
-
-def split_metrics(problem: str, loss_name: str, output: torch.Tensor, target: torch.Tensor,
-                  y_scale: float) -> dict[str, float]:
-    """The metrics of one split; house-price errors are reported in dollars."""
-    loss = LOSSES[(problem, loss_name)](output, target).item()
-    if problem == "usps":
-        return {"loss": loss, "accuracy": (output.argmax(1) == target).double().mean().item()}
-    gaussian = output.ndim == 2
-    mean = output[:, 0] if gaussian else output
-    error = (mean - target).double()
-    metrics = {
-        "loss": loss,
-        "mse_std": error.square().mean().item(),  # the shared scale of both heads
-        "rmse": error.square().mean().sqrt().item() * y_scale,
-        "mae": error.abs().mean().item() * y_scale,
-        "mean_sigma": math.nan,
-        "coverage95": math.nan,
-    }
-    if gaussian:
-        sigma = output[:, 1].double().sqrt()
-        metrics["mean_sigma"] = sigma.mean().item() * y_scale
-        metrics["coverage95"] = (error.abs() <= Z_95 * sigma).double().mean().item()
-    return metrics
-
-
-def test_predictions(problem: str, output: torch.Tensor, target: torch.Tensor, data: dict) -> dict[str, np.ndarray]:
-    if problem == "usps":
-        return {"label": target.cpu().numpy(), "predicted": output.argmax(1).cpu().numpy()}
-    y_mean, y_std = float(data["y_mean"]), float(data["y_std"])
-    out = output.double().cpu().numpy()
-    mean = out[:, 0] if out.ndim == 2 else out
-    columns = {
-        "price": target.double().cpu().numpy() * y_std + y_mean,
-        "predicted": mean * y_std + y_mean,
-    }
-    if out.ndim == 2:
-        columns["sigma"] = np.sqrt(out[:, 1]) * y_std
-    return columns
-
-
-def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor],
-               seed: int, log=print) -> SeedResult:
-    """Train one seed; `tensors` holds `data`'s splits already on the device."""
-    x, y = tensors["x_train"], tensors["y_train"]
-    device = x.device
-    torch.manual_seed(seed)  # initialisation of this seed's network
-    model = build_model(problem, params, x.shape[1]).to(device)
-    optimizer = OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
-    loss_fn = LOSSES[(problem, params["loss"])]
-    order_generator = torch.Generator().manual_seed(seed)  # this seed's data order
-    y_scale = float(data["y_std"]) if problem == "house" else 1.0
-    watched = "accuracy" if problem == "usps" else "rmse"
-
-    history, diverged_epoch = [], None
-    n, batch_size = len(y), params["batch_size"]
-    started = time.perf_counter()
-    for epoch in range(1, params["epochs"] + 1):
-        order = torch.randperm(n, generator=order_generator).to(device)
-        total = torch.zeros((), device=device)
-        for start in range(0, n, batch_size):
-            index = order[start : start + batch_size]
-            loss = loss_fn(model(x[index]), y[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(index)
-        train_loss = (total / n).item()
-        validation = split_metrics(problem, params["loss"], predict(model, tensors["x_validation"]),
-                                   tensors["y_validation"], y_scale)
-        history.append({
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "validation_loss": validation["loss"],
-            f"validation_{watched}": validation[watched],
-            "seconds": time.perf_counter() - started,
-        })
-        log(f"seed {seed} epoch {epoch}/{params['epochs']}: train loss {train_loss:.4f}, "
-            f"validation loss {validation['loss']:.4f}, validation {watched} {validation[watched]:.4f}")
-        if not math.isfinite(train_loss):
-            diverged_epoch = epoch
-            log(f"seed {seed} diverged at epoch {epoch} (training loss {train_loss}); stopping this seed")
-            break
-    train_seconds = time.perf_counter() - started
-
-    metrics = {}
-    for split in SPLITS:
-        output = predict(model, tensors[f"x_{split}"])
-        for name, value in split_metrics(problem, params["loss"], output, tensors[f"y_{split}"], y_scale).items():
-            metrics[f"{split}_{name}"] = value
-    predictions = test_predictions(problem, output, tensors["y_test"], data)
-    return SeedResult(seed, metrics, history, predictions, train_seconds,
-                      diverged=diverged_epoch is not None, diverged_epoch=diverged_epoch)
+def predict_replicas(net: torch.nn.Module, x: torch.Tensor, replicas: int) -> torch.Tensor:
+    """Every replica's output on the same inputs: (N, F) -> (K, N, ...)."""
+    net.eval()
+    chunks = [net(x[i : i + EVAL_CHUNK].expand(replicas, -1, -1)) for i in range(0, len(x), EVAL_CHUNK)]
+    net.train()
+    return torch.cat(chunks, dim=1)
 
 
 def train_run(problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device,
               log=print) -> list[SeedResult]:
     tensors = to_tensors(data, problem, device)
-    return [train_seed(problem, params, data, tensors, seed, log) for seed in seeds]
+    x, y = tensors["x_train"], tensors["y_train"]
+    replicas = len(seeds)
+    net = stack(initial_models(problem, params, x.shape[1], seeds)).to(device)
+    optimizer = OPTIMIZERS[params["optimizer"]](net.parameters(), lr=params["learning_rate"])
+    loss_fn = LOSSES[(problem, params["loss"])]
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]  # each seed's own data order
+    y_scale = target_scale(problem, data)
+
+    n, batch_size = len(y), params["batch_size"]
+    initial_loss = loss_fn(predict_replicas(net, x, replicas), y.expand(replicas, *y.shape)).mean(-1)
+    threshold = divergence_threshold(initial_loss).tolist()
+    alive = torch.ones(replicas, dtype=torch.bool, device=device)
+    diverged_epoch: list[int | None] = [None] * replicas
+    final: dict[int, dict] = {}  # metrics of diverged replicas, taken when they diverged
+    histories: list[list[dict]] = [[] for _ in seeds]
+    started = time.perf_counter()
+    for epoch in range(1, params["epochs"] + 1):
+        order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
+        total = torch.zeros(replicas, device=device)
+        for start in range(0, n, batch_size):
+            index = order[:, start : start + batch_size]  # (K, B): replica k's batch
+            per_replica = loss_fn(net(x[index]), y[index]).mean(-1)
+            alive &= torch.isfinite(per_replica)
+            masked = torch.where(alive, per_replica, torch.zeros_like(per_replica))
+            optimizer.zero_grad(set_to_none=True)
+            masked.sum().backward()
+            optimizer.step()
+            total += masked.detach() * index.shape[1]
+        train_losses, finite = (total / n).tolist(), alive.tolist()
+        validation = predict_replicas(net, tensors["x_validation"], replicas)
+        seconds = time.perf_counter() - started
+        newly_diverged = []
+        for k, seed in enumerate(seeds):
+            if diverged_epoch[k] is not None:
+                continue
+            metrics = split_metrics(problem, params["loss"], validation[k], tensors["y_validation"], y_scale)
+            row = history_row(problem, epoch, train_losses[k] if finite[k] else math.nan, metrics, seconds)
+            histories[k].append(row)
+            log(progress_line(problem, seed, epoch, params["epochs"], row))
+            if not finite[k] or train_losses[k] > threshold[k]:
+                diverged_epoch[k] = epoch
+                newly_diverged.append(k)
+                log(f"seed {seed} diverged at epoch {epoch} (training loss {row['train_loss']:.4g}, "
+                    f"untrained {initial_loss[k].item():.4g}); its replica stops here")
+        if newly_diverged:
+            alive[newly_diverged] = False
+            final.update(final_outputs(problem, params, net, tensors, data, newly_diverged))
+        if all(e is not None for e in diverged_epoch):
+            break
+    seconds_per_seed = (time.perf_counter() - started) / replicas
+
+    final.update(final_outputs(problem, params, net, tensors, data, [k for k in range(replicas) if k not in final]))
+    return [
+        SeedResult(seed, *final[k], histories[k], seconds_per_seed,
+                   diverged=diverged_epoch[k] is not None, diverged_epoch=diverged_epoch[k])
+        for k, seed in enumerate(seeds)
+    ]
 
 
-def configure_torch(threads: int) -> None:
-    """Deterministic CPU kernels and as many threads as the job was given."""
-    torch.set_num_threads(max(1, threads))
-    torch.use_deterministic_algorithms(True, warn_only=True)
+def final_outputs(problem: str, params: dict, net: torch.nn.Module, tensors: dict, data: dict,
+                  which: list[int]) -> dict[int, tuple[dict, dict]]:
+    """Metrics and test predictions of the replicas `which`, as the network is now."""
+    if not which:
+        return {}
+    outputs = {split: predict_replicas(net, tensors[f"x_{split}"], net.replicas) for split in SPLITS}
+    y_scale = target_scale(problem, data)
+    return {
+        k: (final_metrics(problem, params["loss"], {s: out[k] for s, out in outputs.items()}, tensors, y_scale),
+            test_predictions(problem, outputs["test"][k], tensors["y_test"], data))
+        for k in which
+    }

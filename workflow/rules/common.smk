@@ -69,12 +69,15 @@ def download_params(wildcards):
 
 
 def usps_source():
+    """`auto`: the HDF5 packaging when it was fetched already or the mirror has it,
+    so that a later run without --config data_mirror plans the same DAG."""
     source = config["data"]["usps"]["source"]
     if source != "auto":
         return source
-    mirror = config.get("data_mirror")
-    has_h5 = mirror is not None and Path(mirror, "usps.h5").is_file()
-    return "h5" if has_h5 else "libsvm"
+    places = [Path(raw_file("usps.h5"))]
+    if config.get("data_mirror"):
+        places.append(Path(config["data_mirror"], "usps.h5"))
+    return "h5" if any(place.is_file() for place in places) else "libsvm"
 
 
 def usps_raw_inputs(wildcards):

@@ -15,6 +15,8 @@ rule train_run:
         device=config["device"],
     log:
         "results/runs/{problem}/{run_id}/train.log",
+    benchmark:
+        "results/benchmarks/train_run/{problem}/{run_id}.tsv"
     threads: 1
     resources:
         mem_mb=1000,

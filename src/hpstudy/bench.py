@@ -1,0 +1,165 @@
+"""Benchmark: the training engine against the loop a notebook would use.
+
+    python -m hpstudy.bench --data results/data/usps.npz [--skip-study] [--out results/benchmarks/bench.csv]
+
+Side by side, in one invocation, on this machine:
+
+1. seconds per seed-epoch of the USPS CNN and MLP baselines with 3 seeds:
+   the naive loop (DataLoader over a TensorDataset, one model per seed, one
+   seed after another) against the engine (the seeds as one replica network);
+2. how the engine's cost per seed-epoch grows with the number of seeds K;
+3. the full study with 3 seeds: `snakemake --cores 2` in a fresh copy of the
+   workflow against the naive loop running the same runs one after another,
+   and the peak resident memory of a training job (Snakemake's benchmark files).
+
+It reports; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from . import machine, train
+from .atomic import write_csv
+from .losses import LOSSES
+from .models import build_model
+from .splits import load_splits
+from .study import expand_study
+
+CNN = dict(architecture="cnn", conv_layers=1, channels=3, kernel_size=3, padding=2, activation="relu",
+           optimizer="sgd", learning_rate=0.1, batch_size=10, epochs=10, loss="mse")
+MLP = dict(architecture="mlp", hidden_layers=1, width=100, activation="relu",
+           optimizer="sgd", learning_rate=0.1, batch_size=10, epochs=10, loss="mse")
+WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
+
+
+def naive_seed(problem: str, params: dict, data: dict, seed: int) -> None:
+    """What a notebook does: a DataLoader over a TensorDataset and `.item()` every step."""
+    torch.manual_seed(seed)
+    x = torch.as_tensor(data["x_train"])
+    y = torch.as_tensor(data["y_train"], dtype=torch.long if problem == "usps" else torch.float32)
+    model = build_model(problem, params, x.shape[1])
+    optimizer = train.OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
+    loss_fn = LOSSES[(problem, params["loss"])]
+    loader = DataLoader(TensorDataset(x, y), batch_size=params["batch_size"], shuffle=True)
+    for _ in range(params["epochs"]):
+        running = 0.0
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb).mean()
+            loss.backward()
+            optimizer.step()
+            running += loss.item()
+    with torch.no_grad():
+        model(torch.as_tensor(data["x_test"]))
+
+
+def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> float:
+    started = time.perf_counter()
+    for seed in seeds:
+        naive_seed(problem, params, data, seed)
+    return time.perf_counter() - started
+
+
+def engine_run(problem: str, params: dict, data: dict, seeds: list[int]) -> float:
+    started = time.perf_counter()
+    train.train_run(problem, params, data, seeds, torch.device("cpu"), log=lambda message: None)
+    return time.perf_counter() - started
+
+
+def per_step_table(usps: dict, epochs: int, seeds: list[int]) -> list[dict]:
+    rows = []
+    for name, params in (("USPS CNN baseline", CNN), ("USPS MLP baseline", MLP)):
+        params = {**params, "epochs": epochs}
+        seed_epochs = epochs * len(seeds)
+        naive = naive_run("usps", params, usps, seeds) / seed_epochs
+        engine = engine_run("usps", params, usps, seeds) / seed_epochs
+        rows.append({"measure": f"{name}, {len(seeds)} seeds: s per seed-epoch", "naive": naive, "engine": engine,
+                     "ratio": naive / engine})
+    return rows
+
+
+def scaling_table(usps: dict, replicas: list[int]) -> list[dict]:
+    rows = []
+    for k in replicas:
+        seconds = engine_run("usps", {**CNN, "epochs": 1}, usps, list(range(k))) / k
+        rows.append({"measure": f"USPS CNN baseline, engine, K={k}: s per seed-epoch", "engine": seconds})
+    return rows
+
+
+def study_table(repo: Path, mirror: str, seeds: list[int]) -> list[dict]:
+    """The whole study through Snakemake in a fresh copy, then the naive loop on the same runs."""
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="hpstudy-bench-") as tmp:
+        workdir = Path(tmp)
+        for part in WORKFLOW_PARTS:
+            source = repo / part
+            if source.is_symlink():
+                (workdir / part).symlink_to(source.readlink())
+            elif source.is_dir():
+                shutil.copytree(source, workdir / part)
+            else:
+                shutil.copy2(source, workdir / part)
+        command = [sys.executable, "-m", "snakemake", "--cores", "2",
+                   "--config", f"data_mirror={Path(mirror).resolve()}", f"seeds={json.dumps(seeds)}"]
+        print("running the full study through Snakemake:", " ".join(command[2:]), flush=True)
+        started = time.perf_counter()
+        build = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+        workflow_seconds = time.perf_counter() - started
+        if build.returncode != 0:
+            sys.exit(f"the Snakemake build failed:\n{build.stderr[-5000:]}")
+        rss = [pd.read_csv(p, sep="\t")["max_rss"].iloc[0] for p in workdir.glob("results/benchmarks/train_run/*/*.tsv")]
+        config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+        data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
+
+    study = expand_study(config)
+    print(f"running the same {len(study.runs)} runs x {len(seeds)} seeds with the naive loop", flush=True)
+    started = time.perf_counter()
+    for run in study.runs.values():
+        naive_run(run.problem, run.params, data[run.problem], seeds)
+    naive_seconds = time.perf_counter() - started
+    return [
+        {"measure": f"full study ({len(study.runs)} runs x {len(seeds)} seeds): wall s, snakemake --cores 2 "
+                    "vs naive loop run after run", "naive": naive_seconds, "engine": workflow_seconds,
+         "ratio": naive_seconds / workflow_seconds},
+        {"measure": "peak RSS of a training job (MB, max over all jobs)", "engine": max(rss)},
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="results/data/usps.npz", help="prepared USPS splits (built by the workflow)")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per measurement of the baselines")
+    parser.add_argument("--mirror", default="../shared/data", help="data_mirror for the full-study build")
+    parser.add_argument("--skip-study", action="store_true", help="skip the full-study comparison (the long part)")
+    parser.add_argument("--out", default="results/benchmarks/bench.csv")
+    args = parser.parse_args(argv)
+
+    train.configure_torch(1)  # what a training job gets
+    usps = load_splits(args.data)
+    seeds = [0, 1, 2]
+    rows = per_step_table(usps, args.epochs, seeds)
+    rows += scaling_table(usps, [1, 3, 8, 32])
+    if not args.skip_study:
+        rows += study_table(Path.cwd(), args.mirror, seeds)
+    table = pd.DataFrame(rows)
+    print(f"\n{machine.describe()}; {torch.get_num_threads()} torch thread per job; torch {torch.__version__}")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
+    write_csv(args.out, table)
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The plain training loop: one network per seed, one seed after another.
+
+The reference the engine (`train.train_run`) is tested against, and the
+"plain" side of the benchmark: the same initialisation, data order and steps
+as one replica of the engine, on an ordinary `nn.Module`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from .evaluate import final_metrics, history_row, progress_line, split_metrics, target_scale, test_predictions, to_tensors
+from .losses import LOSSES
+from .models import build_model
+from .splits import SPLITS
+from .train import OPTIMIZERS, SeedResult, divergence_threshold
+
+EVAL_CHUNK = 4096
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    model.eval()
+    out = torch.cat([model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+    model.train()
+    return out
+
+
+def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor],
+               seed: int, log=print) -> SeedResult:
+    x, y = tensors["x_train"], tensors["y_train"]
+    torch.manual_seed(seed)
+    model = build_model(problem, params, x.shape[1]).to(x.device)
+    optimizer = OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
+    loss_fn = LOSSES[(problem, params["loss"])]
+    generator = torch.Generator().manual_seed(seed)
+    y_scale = target_scale(problem, data)
+
+    history, diverged_epoch = [], None
+    n, batch_size = len(y), params["batch_size"]
+    threshold = divergence_threshold(loss_fn(predict(model, x), y).mean()).item()
+    started = time.perf_counter()
+    for epoch in range(1, params["epochs"] + 1):
+        order = torch.randperm(n, generator=generator).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            index = order[start : start + batch_size]
+            loss = loss_fn(model(x[index]), y[index]).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(index)
+        train_loss = (total / n).item()
+        validation = split_metrics(problem, params["loss"], predict(model, tensors["x_validation"]),
+                                   tensors["y_validation"], y_scale)
+        history.append(history_row(problem, epoch, train_loss, validation, time.perf_counter() - started))
+        log(progress_line(problem, seed, epoch, params["epochs"], history[-1]))
+        if not math.isfinite(train_loss) or train_loss > threshold:
+            diverged_epoch = epoch
+            break
+    train_seconds = time.perf_counter() - started
+
+    outputs = {split: predict(model, tensors[f"x_{split}"]) for split in SPLITS}
+    return SeedResult(seed, final_metrics(problem, params["loss"], outputs, tensors, y_scale),
+                      test_predictions(problem, outputs["test"], tensors["y_test"], data), history, train_seconds,
+                      diverged=diverged_epoch is not None, diverged_epoch=diverged_epoch)
+
+
+def train_plain(problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device,
+                log=print) -> list[SeedResult]:
+    tensors = to_tensors(data, problem, device)
+    return [train_seed(problem, params, data, tensors, seed, log) for seed in seeds]

@@ -1,0 +1,93 @@
+"""The engine trains K seeds as one replica network exactly as K plain networks would."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hpstudy import reference, train
+from hpstudy.models import build_model
+from hpstudy.replicas import stack
+from synthetic import usps_like
+
+MLP = dict(architecture="mlp", hidden_layers=2, width=12, activation="tanh",
+           optimizer="sgd", learning_rate=0.1, batch_size=8, epochs=2, loss="mse")
+CNN = dict(architecture="cnn", conv_layers=2, channels=3, kernel_size=3, padding=2, activation="relu",
+           optimizer="adam", learning_rate=0.01, batch_size=8, epochs=2, loss="cross_entropy")
+HOUSE_MSE = dict(architecture="mlp", hidden_layers=2, width=8, activation="leaky_relu",
+                 optimizer="rmsprop", learning_rate=0.01, batch_size=8, epochs=3, loss="mse")
+HOUSE_GAUSSIAN = {**HOUSE_MSE, "activation": "sigmoid", "optimizer": "adam", "loss": "gaussian_nll"}
+SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def usps_data():
+    data = {}
+    for split, n, seed in (("train", 44, 0), ("validation", 20, 1), ("test", 20, 2)):
+        data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)
+    return data
+
+
+@pytest.fixture(scope="module")
+def house_data():
+    rng = np.random.default_rng(0)
+    data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
+    for split, n in (("train", 44), ("validation", 16), ("test", 16)):
+        x = rng.normal(size=(n, 4)).astype(np.float32)
+        data[f"x_{split}"], data[f"y_{split}"] = x, (x @ [1.0, -0.5, 0.3, 0.8] + rng.normal(0, 0.3, n)).astype(np.float32)
+    return data
+
+
+def both_ways(problem, params, data, seeds=SEEDS):
+    train.configure_torch(1)
+    quiet = lambda message: None  # noqa: E731
+    cpu = torch.device("cpu")
+    return reference.train_plain(problem, params, data, seeds, cpu, quiet), train.train_run(problem, params, data, seeds, cpu, quiet)
+
+
+@pytest.mark.parametrize(
+    "problem, params",
+    [("usps", MLP), ("usps", CNN), ("usps", {**CNN, "loss": "mse", "optimizer": "sgd"}),
+     ("usps", {**MLP, "loss": "cross_entropy", "optimizer": "rmsprop", "learning_rate": 0.001}),
+     ("house", HOUSE_MSE), ("house", HOUSE_GAUSSIAN)],
+    ids=["mlp-mse-sgd", "cnn-ce-adam", "cnn-mse-sgd", "mlp-ce-rmsprop", "house-mse", "house-gaussian"],
+)
+def test_replicas_match_plain_runs_seed_by_seed(request, problem, params):
+    data = request.getfixturevalue(f"{problem}_data")
+    plain, batched = both_ways(problem, params, data)
+    for alone, together in zip(plain, batched, strict=True):
+        assert alone.seed == together.seed
+        assert together.metrics.keys() == alone.metrics.keys()
+        for name, value in alone.metrics.items():
+            assert together.metrics[name] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), name
+        for row_alone, row_together in zip(alone.history, together.history, strict=True):
+            assert row_together["train_loss"] == pytest.approx(row_alone["train_loss"], rel=1e-4, abs=1e-6)
+
+
+def test_stacked_network_starts_from_each_seeds_own_initialisation(usps_data):
+    models = train.initial_models("usps", CNN, 256, SEEDS)
+    x = torch.as_tensor(usps_data["x_test"])
+    out = stack(models)(x.expand(len(SEEDS), -1, -1))
+    for k, seed in enumerate(SEEDS):
+        torch.manual_seed(seed)
+        alone = build_model("usps", CNN, 256)
+        torch.testing.assert_close(out[k], alone(x), rtol=1e-5, atol=1e-6)
+
+
+def test_a_diverging_replica_does_not_disturb_the_others(usps_data):
+    params = {**MLP, "learning_rate": 50.0, "epochs": 3}
+    plain, batched = both_ways("usps", params, usps_data)
+    assert [r.diverged for r in plain] == [r.diverged for r in batched]
+    assert any(r.diverged for r in batched), "the test needs at least one diverging seed"
+    for alone, together in zip(plain, batched):
+        assert together.diverged_epoch == alone.diverged_epoch
+        if not alone.diverged:
+            assert together.metrics["test_loss"] == pytest.approx(alone.metrics["test_loss"], rel=1e-4)
+
+
+def test_diverged_replica_history_stops_at_its_epoch_with_a_nan_loss(usps_data):
+    _, batched = both_ways("usps", {**MLP, "learning_rate": 1e6, "epochs": 3}, usps_data, seeds=[0])
+    result = batched[0]
+    assert result.diverged and result.diverged_epoch == 1
+    assert len(result.history) == 1 and math.isnan(result.history[0]["train_loss"])
