@@ -20,7 +20,7 @@ def main(log):
         status = f"diverged at epoch {r.diverged_epoch}" if r.diverged else "completed"
         log(f"seed {r.seed} {status} in {r.train_seconds:.2f} s")
     info = {"seeds": seeds, "started": started, "finished": runio.now(),
-            "provenance": runio.provenance(str(device), snakemake.threads)}
+            "provenance": runio.provenance(str(device), snakemake.threads, snakemake.params.code)}
     runio.write_run(dict(snakemake.output.items()), run, results, info)
 
 

@@ -451,3 +451,14 @@ def test_layout_keeps_the_config_order_through_canonical_json(study):
     assert [p["id"] for p in layout["problems"]] == ["usps", "house"]
     assert [e["id"] for e in layout["problems"][0]["exercises"]] == ["architecture", "optimisation", "loss"]
     assert [e["id"] for e in layout["problems"][1]["exercises"]] == ["mse", "gaussian"]
+
+
+def test_scientific_notation_strings_in_the_study_become_numbers(config):
+    config["problems"]["usps"]["baselines"]["cnn"]["learning_rate"] = "1e-1"  # how YAML 1.1 reads 1e-1
+    config["problems"]["usps"]["exercises"]["optimisation"]["sweeps"]["learning_rate"]["values"] = ["1e-3", "5E-2"]
+
+    coerced = coerce_command_line_values(config)
+
+    assert coerced["problems"]["usps"]["baselines"]["cnn"]["learning_rate"] == 0.1
+    assert coerced["problems"]["usps"]["exercises"]["optimisation"]["sweeps"]["learning_rate"]["values"] == [0.001, 0.05]
+    assert coerced["problems"]["usps"]["baselines"]["cnn"]["activation"] == "relu"

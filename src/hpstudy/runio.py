@@ -18,7 +18,7 @@ import socket
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, machine
 from .atomic import write_csv, write_text
 from .train import SeedResult
 
@@ -27,16 +27,18 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def provenance(device: str, threads: int) -> dict:
+def provenance(device: str, threads: int, code_fingerprint: str) -> dict:
     import torch
 
     return {
         "hpstudy_version": __version__,
+        "code_fingerprint": code_fingerprint,
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "device": device,
         "threads": threads,
         "host": socket.gethostname(),
+        "cpu": machine.cpu_model(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
     }
 

@@ -11,6 +11,7 @@ rule aggregate_metrics:
         sweeps=all_sweep_tables(),
     params:
         layout=study_layout(),
+        code=code_fingerprint("aggregate"),
     log:
         "logs/aggregate_metrics.log",
     localrule: True

@@ -8,6 +8,7 @@ from snakemake.utils import validate
 
 from hpstudy.configuration import coerce_command_line_values
 from hpstudy.errors import ConfigError
+from hpstudy.fingerprint import code_fingerprint
 from hpstudy.study import canonical_json, expand_study
 
 

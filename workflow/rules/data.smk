@@ -22,6 +22,7 @@ rule prepare_usps:
         "results/data/usps.npz",
     params:
         settings=usps_settings(),
+        code=code_fingerprint("prepare"),
     log:
         "logs/prepare_usps.log",
     conda:
@@ -37,6 +38,7 @@ rule prepare_house:
         "results/data/house.npz",
     params:
         settings=house_settings(),
+        code=code_fingerprint("prepare"),
     log:
         "logs/prepare_house.log",
     conda:

@@ -8,6 +8,7 @@ rule plot_sweep:
         "results/figures/{problem}/{exercise}/{sweep}.svg",
     params:
         sweep=sweep_params,
+        code=code_fingerprint("report"),
     log:
         "logs/plot_sweep/{problem}/{exercise}/{sweep}.log",
     localrule: True
@@ -30,6 +31,7 @@ rule render_html:
         "results/report/report.html",
     params:
         layout=study_layout(),
+        code=code_fingerprint("report"),
     log:
         "logs/render_html.log",
     localrule: True
@@ -44,6 +46,8 @@ rule render_pdf:
         html=rules.render_html.output[0],
     output:
         "results/report/report.pdf",
+    params:
+        code=code_fingerprint("report"),
     log:
         "logs/render_pdf.log",
     localrule: True

@@ -13,6 +13,7 @@ rule train_run:
         run=run_params,
         seeds=seeds_param(),
         device=config["device"],
+        code=code_fingerprint("train"),
     log:
         "results/runs/{problem}/{run_id}/train.log",
     benchmark:

@@ -1,0 +1,151 @@
+"""What reruns after an edit: the exact jobs Snakemake plans, scenario by scenario.
+
+Each scenario starts from a copy of one complete tiny build (timestamps and
+Snakemake's metadata kept), edits it, and reads the planned jobs per rule from
+the dry run; some then build and check that outputs changed only where they should.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from e2e.workflow import snakemake, tiny_workflow
+from hpstudy.study import expand_study
+
+pytestmark = pytest.mark.e2e
+
+REPORT_JOBS = {"render_html": 1, "render_pdf": 1, "all": 1}
+N_SWEEPS = 6  # in tests/e2e/tiny_config.yaml
+AFTER_AGGREGATION = {"aggregate_metrics": 1, "plot_sweep": N_SWEEPS, **REPORT_JOBS}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    workdir = tiny_workflow(tmp_path_factory.mktemp("reruns"))
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture
+def copy(built, tmp_path) -> Path:
+    destination = tmp_path / "copy"
+    shutil.copytree(built, destination, symlinks=True)
+    return destination
+
+
+def planned(workdir: Path, *args: str) -> dict[str, int]:
+    """Jobs per rule of a dry run; {} when there is nothing to do."""
+    out = snakemake(workdir, "-n", *args).stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def config_of(workdir: Path) -> dict:
+    return yaml.safe_load((workdir / "config/config.yaml").read_text())
+
+
+def write_config(workdir: Path, config: dict, **dump_options) -> None:
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, **dump_options))
+
+
+def usps_sweeps(config: dict, exercise: str) -> dict:
+    return config["problems"]["usps"]["exercises"][exercise]["sweeps"]
+
+
+def test_nothing_changed_plans_nothing(built):
+    assert planned(built) == {}
+
+
+def test_a_value_added_to_a_sweep_trains_exactly_one_run(copy):
+    config = config_of(copy)
+    usps_sweeps(config, "optimisation")["learning_rate"]["values"].insert(1, 0.05)
+    write_config(copy, config)
+    assert planned(copy) == {"train_run": 1, **AFTER_AGGREGATION}
+
+    before = pd.read_csv(copy / "results/metrics/runs.csv")
+    untouched = {p: p.stat().st_mtime_ns for p in copy.glob("results/runs/*/*/metrics.csv")}
+    snakemake(copy)
+    after = pd.read_csv(copy / "results/metrics/runs.csv")
+    new_ids = set(after["run_id"]) - set(before["run_id"])
+    assert len(new_ids) == 1
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in untouched.items())
+    pd.testing.assert_frame_equal(after[~after["run_id"].isin(new_ids)].reset_index(drop=True), before)
+
+
+def test_a_value_removed_from_a_sweep_trains_nothing_and_leaves_the_tables(copy):
+    config = config_of(copy)
+    removed_before = expand_study(config).sweep("usps", "architecture", "mlp_width").points[0].run_id
+    usps_sweeps(config, "architecture")["mlp_width"]["values"].remove(8)
+    write_config(copy, config)
+    assert planned(copy) == AFTER_AGGREGATION
+
+    snakemake(copy)
+    assert removed_before not in set(pd.read_csv(copy / "results/metrics/runs.csv")["run_id"])
+    table = pd.read_csv(copy / "results/metrics/usps/architecture/mlp_width.csv")
+    assert list(table["width"]) == [16]
+
+
+def test_a_baseline_change_retrains_exactly_the_runs_that_inherit_it(copy):
+    config = config_of(copy)
+    old = set(expand_study(config).runs)
+    config["problems"]["usps"]["baselines"]["cnn"]["epochs"] = 3
+    write_config(copy, config)
+    new = set(expand_study(config).runs)
+    # the CNN runs of both sweeps and the optimizer sweep inherit epochs; the final model sets its own
+    assert len(new - old) == 5
+    assert planned(copy) == {"train_run": 5, **AFTER_AGGREGATION}
+
+
+def test_a_new_sweep_trains_only_its_new_runs_and_appears_in_the_report(copy):
+    config = config_of(copy)
+    usps_sweeps(config, "architecture")["cnn_channels"] = {"baseline": "cnn", "factor": "channels", "values": [3, 8]}
+    write_config(copy, config)
+    jobs = planned(copy)
+    assert jobs["train_run"] == 1 and jobs["plot_sweep"] == N_SWEEPS + 1
+
+    snakemake(copy)
+    assert (copy / "results/figures/usps/architecture/cnn_channels.svg").is_file()
+    html = (copy / "results/report/report.html").read_text()
+    assert "Impact of the convolution channels" in html and 'id="appendix-usps-architecture-cnn_channels"' in html
+
+
+@pytest.mark.parametrize("path", ["report/templates/report.html.j2", "report/style.css"])
+def test_a_template_edit_rebuilds_only_the_report(copy, path):
+    with open(copy / path, "a") as handle:
+        handle.write("\n{# edited #}\n" if path.endswith(".j2") else "\n/* edited */\n")
+    assert planned(copy) == REPORT_JOBS
+
+
+def test_extended_seeds_retrain_every_run(copy):
+    assert planned(copy, "--config", "seeds=[0, 1, 2]") == {"train_run": 13, **AFTER_AGGREGATION}
+
+
+def test_reformatted_config_with_reordered_keys_and_respelled_numbers_plans_nothing(copy):
+    config = config_of(copy)
+    for baseline in config["problems"]["usps"]["baselines"].values():
+        baseline["learning_rate"] = "1e-1" if baseline["learning_rate"] == 0.1 else baseline["learning_rate"]
+        baseline["epochs"] = float(baseline["epochs"])  # 1 -> 1.0
+    reordered = {key: config[key] for key in reversed(list(config))}
+    reordered["problems"] = {
+        problem: {key: value for key, value in reversed(list(settings.items()))}
+        for problem, settings in config["problems"].items()
+    }
+    write_config(copy, reordered, default_flow_style=True, width=60)
+    assert planned(copy) == {}
+
+
+def test_a_second_build_gives_bit_identical_metrics(built, tmp_path):
+    second = tiny_workflow(tmp_path)
+    snakemake(second)
+    for first_file in built.glob("results/runs/*/*/metrics.csv"):
+        first = pd.read_csv(first_file).drop(columns="train_seconds")
+        again = pd.read_csv(second / first_file.relative_to(built)).drop(columns="train_seconds")
+        pd.testing.assert_frame_equal(first, again, check_exact=True)
