@@ -2,6 +2,7 @@
 
 Usage: python .ci/check_full_build.py N_SEEDS
 """
+
 import sys
 from pathlib import Path
 
@@ -20,5 +21,7 @@ assert len(runs) == len(study.runs) * n_seeds, (len(runs), len(study.runs), n_se
 for name in ("report.html", "report.pdf"):
     path = Path("results/report") / name
     assert path.is_file() and path.stat().st_size > 50_000, f"{path} missing or too small"
-print(f"ok: {len(study.runs)} unique runs x {n_seeds} seed(s) in runs.csv, "
-      f"{int(runs['diverged'].sum())} diverged; report.html and report.pdf present")
+print(
+    f"ok: {len(study.runs)} unique runs x {n_seeds} seed(s) in runs.csv, "
+    f"{int(runs['diverged'].sum())} diverged; report.html and report.pdf present"
+)

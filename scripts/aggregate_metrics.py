@@ -1,4 +1,5 @@
 """All runs' metrics -> results/metrics/runs.csv, one table per sweep, finals.csv."""
+
 import json
 
 from hpstudy import aggregate

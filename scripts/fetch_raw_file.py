@@ -1,4 +1,5 @@
 """Fetch one raw file into resources/, from the data mirror or its URL, checksummed."""
+
 import json
 
 from hpstudy.fetch import fetch

@@ -1,4 +1,5 @@
 """One sweep's table -> its figure (metric against swept value, and training time)."""
+
 import json
 
 import pandas as pd

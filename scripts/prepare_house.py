@@ -1,4 +1,5 @@
 """House-price CSV -> results/data/house.npz (standardised with train statistics)."""
+
 import json
 
 from hpstudy import house
@@ -8,8 +9,14 @@ from hpstudy.jobs import run_job
 def main(log):
     settings = json.loads(snakemake.params.settings)
     table = house.read_table(snakemake.input.csv, settings["features"], settings["target"])
-    sizes = house.prepare(table, settings["features"], settings["target"], settings["rows"], snakemake.output[0],
-                          where=snakemake.input.csv)
+    sizes = house.prepare(
+        table,
+        settings["features"],
+        settings["target"],
+        settings["rows"],
+        snakemake.output[0],
+        where=snakemake.input.csv,
+    )
     log(f"house prices: {sizes}")
 
 

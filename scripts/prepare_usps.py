@@ -1,4 +1,5 @@
 """USPS raw files -> results/data/usps.npz (train / validation / test)."""
+
 import json
 
 from hpstudy import usps
@@ -11,8 +12,14 @@ def main(log):
         raw = usps.read_h5(snakemake.input.h5)
     else:
         raw = {"train": usps.read_libsvm(snakemake.input.train), "test": usps.read_libsvm(snakemake.input.test)}
-    sizes = usps.prepare(raw, settings["rows"], settings["validation_fraction"], settings["split_seed"],
-                         snakemake.output[0], where=f"USPS ({settings['source']})")
+    sizes = usps.prepare(
+        raw,
+        settings["rows"],
+        settings["validation_fraction"],
+        settings["split_seed"],
+        snakemake.output[0],
+        where=f"USPS ({settings['source']})",
+    )
     log(f"USPS from {settings['source']}: {sizes}")
 
 

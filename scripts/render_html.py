@@ -1,4 +1,5 @@
 """Aggregated tables and figures -> results/report/report.html (self-contained)."""
+
 import json
 
 import pandas as pd

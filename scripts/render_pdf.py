@@ -1,4 +1,5 @@
 """results/report/report.html -> results/report/report.pdf (WeasyPrint)."""
+
 from hpstudy.jobs import run_job
 from hpstudy.report.render import render_pdf
 

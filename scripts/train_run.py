@@ -1,4 +1,5 @@
 """Train every seed of one run and write its folder (see hpstudy.runio)."""
+
 import json
 
 from hpstudy import runio, train
@@ -19,8 +20,12 @@ def main(log):
     for r in results:
         status = f"diverged at epoch {r.diverged_epoch}" if r.diverged else "completed"
         log(f"seed {r.seed} {status} in {r.train_seconds:.2f} s")
-    info = {"seeds": seeds, "started": started, "finished": runio.now(),
-            "provenance": runio.provenance(str(device), snakemake.threads, snakemake.params.code)}
+    info = {
+        "seeds": seeds,
+        "started": started,
+        "finished": runio.now(),
+        "provenance": runio.provenance(str(device), snakemake.threads, snakemake.params.code),
+    }
     runio.write_run(dict(snakemake.output.items()), run, results, info)
 
 

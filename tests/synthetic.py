@@ -54,15 +54,18 @@ def write_house_csv(path: Path, n: int, seed: int = 0) -> Path:
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    table = pd.DataFrame({
-        "Id": np.arange(1, n + 1),
-        "OverallQual": rng.integers(1, 11, n),
-        "YearBuilt": rng.integers(1900, 2010, n),
-        "TotalBsmtSF": rng.integers(0, 2000, n),
-        "GrLivArea": rng.integers(500, 3000, n),
-        "Street": ["Pave"] * n,
-    })
-    table["SalePrice"] = (20000 * table["OverallQual"] + 60 * table["GrLivArea"]
-                          + rng.normal(0, 10000, n)).round().astype(int)
+    table = pd.DataFrame(
+        {
+            "Id": np.arange(1, n + 1),
+            "OverallQual": rng.integers(1, 11, n),
+            "YearBuilt": rng.integers(1900, 2010, n),
+            "TotalBsmtSF": rng.integers(0, 2000, n),
+            "GrLivArea": rng.integers(500, 3000, n),
+            "Street": ["Pave"] * n,
+        }
+    )
+    table["SalePrice"] = (
+        (20000 * table["OverallQual"] + 60 * table["GrLivArea"] + rng.normal(0, 10000, n)).round().astype(int)
+    )
     table.to_csv(path, index=False)
     return path

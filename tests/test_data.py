@@ -131,8 +131,9 @@ def test_fetch_falls_back_to_the_url_when_the_mirror_lacks_the_file(tmp_path, mi
     messages = []
 
     with pytest.raises(DataError, match="data_mirror"):
-        fetch.fetch("other.csv", REFUSED_URL, checksum_of(PAYLOAD, "md5"), destination, mirror=mirror,
-                    log=messages.append)
+        fetch.fetch(
+            "other.csv", REFUSED_URL, checksum_of(PAYLOAD, "md5"), destination, mirror=mirror, log=messages.append
+        )
 
     assert any(REFUSED_URL in m for m in messages)
     assert not destination.exists()
@@ -427,14 +428,16 @@ def house_rows():
     rows = []
     for i in range(20):
         far = 0 if i < 10 else 1000
-        rows.append({
-            "Id": i + 1,
-            "Street": "Pave" if i % 2 else "Grvl",
-            "OverallQual": (i % 7) + 1 + far,
-            "LotArea": 8000 + i,
-            "GrLivArea": 1000 + 37 * i + 10 * far,
-            "SalePrice": 100000 + 5000 * i + (i % 3) * 777 + 100 * far,
-        })
+        rows.append(
+            {
+                "Id": i + 1,
+                "Street": "Pave" if i % 2 else "Grvl",
+                "OverallQual": (i % 7) + 1 + far,
+                "LotArea": 8000 + i,
+                "GrLivArea": 1000 + 37 * i + 10 * far,
+                "SalePrice": 100000 + 5000 * i + (i % 3) * 777 + 100 * far,
+            }
+        )
     return rows
 
 

@@ -12,7 +12,7 @@ def scale(x, factor=2):
 
 
 def test_formatting_comments_and_docstrings_do_not_change_the_fingerprint():
-    reformatted = 'def scale(x, factor = 2):\n    return (x *\n            factor)\n'
+    reformatted = "def scale(x, factor = 2):\n    return (x *\n            factor)\n"
     assert module_fingerprint(reformatted) == module_fingerprint(CODE)
 
 

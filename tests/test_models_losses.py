@@ -65,7 +65,9 @@ def test_gaussian_nll_is_half_log_var_plus_scaled_error():
 
 
 def test_gaussian_nll_can_be_negative_on_standardised_targets():
-    assert gaussian_nll(torch.tensor([[0.0, 0.1]]), torch.tensor([0.0])).mean().item() == pytest.approx(0.5 * math.log(0.1))
+    assert gaussian_nll(torch.tensor([[0.0, 0.1]]), torch.tensor([0.0])).mean().item() == pytest.approx(
+        0.5 * math.log(0.1)
+    )
 
 
 def test_every_problem_loss_pair_has_a_loss():

@@ -11,12 +11,41 @@ from hpstudy.models import build_model
 from hpstudy.replicas import stack
 from synthetic import usps_like
 
-MLP = dict(architecture="mlp", hidden_layers=2, width=12, activation="tanh",
-           optimizer="sgd", learning_rate=0.1, batch_size=8, epochs=2, loss="mse")
-CNN = dict(architecture="cnn", conv_layers=2, channels=3, kernel_size=3, padding=2, activation="relu",
-           optimizer="adam", learning_rate=0.01, batch_size=8, epochs=2, loss="cross_entropy")
-HOUSE_MSE = dict(architecture="mlp", hidden_layers=2, width=8, activation="leaky_relu",
-                 optimizer="rmsprop", learning_rate=0.01, batch_size=8, epochs=3, loss="mse")
+MLP = dict(
+    architecture="mlp",
+    hidden_layers=2,
+    width=12,
+    activation="tanh",
+    optimizer="sgd",
+    learning_rate=0.1,
+    batch_size=8,
+    epochs=2,
+    loss="mse",
+)
+CNN = dict(
+    architecture="cnn",
+    conv_layers=2,
+    channels=3,
+    kernel_size=3,
+    padding=2,
+    activation="relu",
+    optimizer="adam",
+    learning_rate=0.01,
+    batch_size=8,
+    epochs=2,
+    loss="cross_entropy",
+)
+HOUSE_MSE = dict(
+    architecture="mlp",
+    hidden_layers=2,
+    width=8,
+    activation="leaky_relu",
+    optimizer="rmsprop",
+    learning_rate=0.01,
+    batch_size=8,
+    epochs=3,
+    loss="mse",
+)
 HOUSE_GAUSSIAN = {**HOUSE_MSE, "activation": "sigmoid", "optimizer": "adam", "loss": "gaussian_nll"}
 SEEDS = [0, 1, 2]
 
@@ -35,7 +64,10 @@ def house_data():
     data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
     for split, n in (("train", 44), ("validation", 16), ("test", 16)):
         x = rng.normal(size=(n, 4)).astype(np.float32)
-        data[f"x_{split}"], data[f"y_{split}"] = x, (x @ [1.0, -0.5, 0.3, 0.8] + rng.normal(0, 0.3, n)).astype(np.float32)
+        data[f"x_{split}"], data[f"y_{split}"] = (
+            x,
+            (x @ [1.0, -0.5, 0.3, 0.8] + rng.normal(0, 0.3, n)).astype(np.float32),
+        )
     return data
 
 
@@ -43,14 +75,21 @@ def both_ways(problem, params, data, seeds=SEEDS):
     train.configure_torch(1)
     quiet = lambda message: None  # noqa: E731
     cpu = torch.device("cpu")
-    return reference.train_plain(problem, params, data, seeds, cpu, quiet), train.train_run(problem, params, data, seeds, cpu, quiet)
+    return reference.train_plain(problem, params, data, seeds, cpu, quiet), train.train_run(
+        problem, params, data, seeds, cpu, quiet
+    )
 
 
 @pytest.mark.parametrize(
     "problem, params",
-    [("usps", MLP), ("usps", CNN), ("usps", {**CNN, "loss": "mse", "optimizer": "sgd"}),
-     ("usps", {**MLP, "loss": "cross_entropy", "optimizer": "rmsprop", "learning_rate": 0.001}),
-     ("house", HOUSE_MSE), ("house", HOUSE_GAUSSIAN)],
+    [
+        ("usps", MLP),
+        ("usps", CNN),
+        ("usps", {**CNN, "loss": "mse", "optimizer": "sgd"}),
+        ("usps", {**MLP, "loss": "cross_entropy", "optimizer": "rmsprop", "learning_rate": 0.001}),
+        ("house", HOUSE_MSE),
+        ("house", HOUSE_GAUSSIAN),
+    ],
     ids=["mlp-mse-sgd", "cnn-ce-adam", "cnn-mse-sgd", "mlp-ce-rmsprop", "house-mse", "house-gaussian"],
 )
 def test_replicas_match_plain_runs_seed_by_seed(request, problem, params):

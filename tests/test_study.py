@@ -255,7 +255,11 @@ def test_layout_lists_every_sweep_with_its_points(study):
     assert len(layout["runs"]) == 68
     first = layout["sweeps"][0]
     assert (first["problem"], first["exercise"], first["sweep"], first["factor"]) == (
-        "usps", "architecture", "mlp_hidden_layers", "hidden_layers")
+        "usps",
+        "architecture",
+        "mlp_hidden_layers",
+        "hidden_layers",
+    )
     assert [p["label"] for p in first["points"]] == ["1", "2", "3"]
 
 
@@ -460,5 +464,8 @@ def test_scientific_notation_strings_in_the_study_become_numbers(config):
     coerced = coerce_command_line_values(config)
 
     assert coerced["problems"]["usps"]["baselines"]["cnn"]["learning_rate"] == 0.1
-    assert coerced["problems"]["usps"]["exercises"]["optimisation"]["sweeps"]["learning_rate"]["values"] == [0.001, 0.05]
+    assert coerced["problems"]["usps"]["exercises"]["optimisation"]["sweeps"]["learning_rate"]["values"] == [
+        0.001,
+        0.05,
+    ]
     assert coerced["problems"]["usps"]["baselines"]["cnn"]["activation"] == "relu"

@@ -9,10 +9,30 @@ import torch
 from hpstudy import train
 from synthetic import usps_like
 
-CNN = dict(architecture="cnn", conv_layers=1, channels=3, kernel_size=3, padding=2, activation="relu",
-           optimizer="sgd", learning_rate=0.1, batch_size=10, epochs=2, loss="mse")
-HOUSE = dict(architecture="mlp", hidden_layers=1, width=8, activation="relu",
-             optimizer="rmsprop", learning_rate=0.01, batch_size=10, epochs=3, loss="gaussian_nll")
+CNN = dict(
+    architecture="cnn",
+    conv_layers=1,
+    channels=3,
+    kernel_size=3,
+    padding=2,
+    activation="relu",
+    optimizer="sgd",
+    learning_rate=0.1,
+    batch_size=10,
+    epochs=2,
+    loss="mse",
+)
+HOUSE = dict(
+    architecture="mlp",
+    hidden_layers=1,
+    width=8,
+    activation="relu",
+    optimizer="rmsprop",
+    learning_rate=0.01,
+    batch_size=10,
+    epochs=3,
+    loss="gaussian_nll",
+)
 
 
 @pytest.fixture(scope="module")

@@ -84,8 +84,10 @@ def test_finals_hold_the_original_choice_and_the_validation_best(built):
     workdir, _ = built
     finals = pd.read_csv(workdir / "results/metrics/finals.csv")
     assert sorted(zip(finals["problem"], finals["role"])) == [
-        ("house", "original_choice"), ("house", "validation_best"),
-        ("usps", "original_choice"), ("usps", "validation_best"),
+        ("house", "original_choice"),
+        ("house", "validation_best"),
+        ("usps", "original_choice"),
+        ("usps", "validation_best"),
     ]
 
 

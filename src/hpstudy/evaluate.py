@@ -28,8 +28,9 @@ def target_scale(problem: str, data: dict) -> float:
     return float(data["y_std"]) if problem == "house" else 1.0
 
 
-def split_metrics(problem: str, loss_name: str, output: torch.Tensor, target: torch.Tensor,
-                  y_scale: float) -> dict[str, float]:
+def split_metrics(
+    problem: str, loss_name: str, output: torch.Tensor, target: torch.Tensor, y_scale: float
+) -> dict[str, float]:
     """The metrics of one network on one split."""
     loss = LOSSES[(problem, loss_name)](output, target).mean().item()
     if problem == "usps":
@@ -72,18 +73,26 @@ def watched_metric(problem: str) -> str:
 
 def history_row(problem: str, epoch: int, train_loss: float, validation: dict, seconds: float) -> dict:
     watched = watched_metric(problem)
-    return {"epoch": epoch, "train_loss": train_loss, "validation_loss": validation["loss"],
-            f"validation_{watched}": validation[watched], "seconds": seconds}
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "validation_loss": validation["loss"],
+        f"validation_{watched}": validation[watched],
+        "seconds": seconds,
+    }
 
 
 def progress_line(problem: str, seed: int, epoch: int, epochs: int, row: dict) -> str:
     watched = watched_metric(problem)
-    return (f"seed {seed} epoch {epoch}/{epochs}: train loss {row['train_loss']:.4f}, "
-            f"validation loss {row['validation_loss']:.4f}, validation {watched} {row[f'validation_{watched}']:.4f}")
+    return (
+        f"seed {seed} epoch {epoch}/{epochs}: train loss {row['train_loss']:.4f}, "
+        f"validation loss {row['validation_loss']:.4f}, validation {watched} {row[f'validation_{watched}']:.4f}"
+    )
 
 
-def final_metrics(problem: str, loss_name: str, outputs: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor],
-                  y_scale: float) -> dict[str, float]:
+def final_metrics(
+    problem: str, loss_name: str, outputs: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor], y_scale: float
+) -> dict[str, float]:
     """`<split>_<metric>` for every split, from one network's outputs per split."""
     return {
         f"{split}_{name}": value

@@ -45,8 +45,9 @@ def verify(path: Path, name: str, checksum: str, origin: str) -> None:
         )
 
 
-def fetch(name: str, url: str | None, checksum: str, destination: str | Path, mirror: str | Path | None = None,
-          log=print) -> str:
+def fetch(
+    name: str, url: str | None, checksum: str, destination: str | Path, mirror: str | Path | None = None, log=print
+) -> str:
     """Place the verified file `name` at `destination`; return where it came from."""
     parse_checksum(checksum)  # a malformed checksum is refused before any transfer
     with atomic_path(destination) as tmp:

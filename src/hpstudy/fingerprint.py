@@ -21,17 +21,29 @@ STEP_MODULES = {
     "prepare": ("usps", "house", "splits", "atomic"),
     "train": ("models", "losses", "replicas", "train", "evaluate", "splits", "runio", "atomic"),
     "aggregate": ("aggregate", "hyperparameters", "atomic"),
-    "report": ("report/context", "report/figures", "report/metrics", "report/original", "report/render",
-               "hyperparameters", "study", "atomic"),
+    "report": (
+        "report/context",
+        "report/figures",
+        "report/metrics",
+        "report/original",
+        "report/render",
+        "hyperparameters",
+        "study",
+        "atomic",
+    ),
 }
 
 
 def _without_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
-                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             node.body = body[1:] or [ast.Pass()]
     return tree
 

@@ -34,8 +34,9 @@ def read_table(path: str | Path, features: list[str], target: str) -> pd.DataFra
     return table
 
 
-def prepare(table: pd.DataFrame, features: list[str], target: str, rows: dict, output: str | Path,
-            where: str) -> dict[str, int]:
+def prepare(
+    table: pd.DataFrame, features: list[str], target: str, rows: dict, output: str | Path, where: str
+) -> dict[str, int]:
     expected = sum(rows[s] for s in SPLITS)
     if len(table) != expected:
         raise DataError(
@@ -58,8 +59,12 @@ def prepare(table: pd.DataFrame, features: list[str], target: str, rows: dict, o
         for name, lo, hi in zip(SPLITS, bounds[:-1], bounds[1:])
     }
     save_splits(
-        output, splits,
-        x_mean=x_mean, x_std=x_std, y_mean=np.float64(y_mean), y_std=np.float64(y_std),
+        output,
+        splits,
+        x_mean=x_mean,
+        x_std=x_std,
+        y_mean=np.float64(y_mean),
+        y_std=np.float64(y_std),
         feature_names=np.array(features),
     )
     return {name: rows[name] for name in SPLITS}

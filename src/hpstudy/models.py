@@ -68,9 +68,15 @@ def gaussian_head(out: torch.Tensor) -> torch.Tensor:
 
 def build_model(problem: str, params: dict, n_inputs: int) -> nn.Module:
     if problem == "usps" and params["architecture"] == "cnn":
-        return usps_cnn(params["conv_layers"], params["channels"], params["kernel_size"], params["padding"],
-                        params["activation"])
+        return usps_cnn(
+            params["conv_layers"], params["channels"], params["kernel_size"], params["padding"], params["activation"]
+        )
     if problem == "usps":
         return usps_mlp(params["hidden_layers"], params["width"], params["activation"])
-    return Regressor(n_inputs, params["hidden_layers"], params["width"], params["activation"],
-                     gaussian=params["loss"] == "gaussian_nll")
+    return Regressor(
+        n_inputs,
+        params["hidden_layers"],
+        params["width"],
+        params["activation"],
+        gaussian=params["loss"] == "gaussian_nll",
+    )

@@ -13,7 +13,15 @@ import time
 import numpy as np
 import torch
 
-from .evaluate import final_metrics, history_row, progress_line, split_metrics, target_scale, test_predictions, to_tensors
+from .evaluate import (
+    final_metrics,
+    history_row,
+    progress_line,
+    split_metrics,
+    target_scale,
+    test_predictions,
+    to_tensors,
+)
 from .losses import LOSSES
 from .models import build_model
 from .splits import SPLITS
@@ -30,8 +38,9 @@ def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor],
-               seed: int, log=print) -> SeedResult:
+def train_seed(
+    problem: str, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor], seed: int, log=print
+) -> SeedResult:
     x, y = tensors["x_train"], tensors["y_train"]
     torch.manual_seed(seed)
     model = build_model(problem, params, x.shape[1]).to(x.device)
@@ -42,7 +51,9 @@ def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors:
 
     history, diverged_epoch = [], None
     n, batch_size = len(y), params["batch_size"]
-    threshold = divergence_threshold(loss_fn(predict(model, x), y).mean()).item()
+    threshold = divergence_threshold(
+        loss_fn(predict(model, tensors["x_validation"]), tensors["y_validation"]).mean()
+    ).item()
     started = time.perf_counter()
     for epoch in range(1, params["epochs"] + 1):
         order = torch.randperm(n, generator=generator).to(x.device)
@@ -55,8 +66,9 @@ def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors:
             optimizer.step()
             total += loss.detach() * len(index)
         train_loss = (total / n).item()
-        validation = split_metrics(problem, params["loss"], predict(model, tensors["x_validation"]),
-                                   tensors["y_validation"], y_scale)
+        validation = split_metrics(
+            problem, params["loss"], predict(model, tensors["x_validation"]), tensors["y_validation"], y_scale
+        )
         history.append(history_row(problem, epoch, train_loss, validation, time.perf_counter() - started))
         log(progress_line(problem, seed, epoch, params["epochs"], history[-1]))
         if not math.isfinite(train_loss) or train_loss > threshold:
@@ -65,12 +77,19 @@ def train_seed(problem: str, params: dict, data: dict[str, np.ndarray], tensors:
     train_seconds = time.perf_counter() - started
 
     outputs = {split: predict(model, tensors[f"x_{split}"]) for split in SPLITS}
-    return SeedResult(seed, final_metrics(problem, params["loss"], outputs, tensors, y_scale),
-                      test_predictions(problem, outputs["test"], tensors["y_test"], data), history, train_seconds,
-                      diverged=diverged_epoch is not None, diverged_epoch=diverged_epoch)
+    return SeedResult(
+        seed,
+        final_metrics(problem, params["loss"], outputs, tensors, y_scale),
+        test_predictions(problem, outputs["test"], tensors["y_test"], data),
+        history,
+        train_seconds,
+        diverged=diverged_epoch is not None,
+        diverged_epoch=diverged_epoch,
+    )
 
 
-def train_plain(problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device,
-                log=print) -> list[SeedResult]:
+def train_plain(
+    problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device, log=print
+) -> list[SeedResult]:
     tensors = to_tensors(data, problem, device)
     return [train_seed(problem, params, data, tensors, seed, log) for seed in seeds]

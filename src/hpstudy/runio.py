@@ -44,11 +44,19 @@ def provenance(device: str, threads: int, code_fingerprint: str) -> dict:
 
 
 def metrics_table(run_id: str, results: list[SeedResult]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"run_id": run_id, "seed": r.seed, **r.metrics, "train_seconds": r.train_seconds,
-         "diverged": r.diverged, "diverged_epoch": r.diverged_epoch}
-        for r in results
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "seed": r.seed,
+                **r.metrics,
+                "train_seconds": r.train_seconds,
+                "diverged": r.diverged,
+                "diverged_epoch": r.diverged_epoch,
+            }
+            for r in results
+        ]
+    )
 
 
 def history_table(results: list[SeedResult]) -> pd.DataFrame:

@@ -185,7 +185,11 @@ def expand_study(config: dict) -> Study:
                         f"{at}.factor: {factor!r} is not a hyperparameter of baseline {baseline!r}; valid: {valid}"
                     )
                 sweep = Sweep(
-                    problem, exercise, name, factor, baseline,
+                    problem,
+                    exercise,
+                    name,
+                    factor,
+                    baseline,
                     spec.get("title") or f"Impact of the {hp.FACTOR_TITLES[factor].lower()}",
                 )
                 sweep.points = _sweep_points(expander, problem, base, factor, spec.get("values"), at)

@@ -92,8 +92,14 @@ def validation_indices(n_train: int, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).permutation(n_train)[:n_validation])
 
 
-def prepare(raw: dict[str, tuple[np.ndarray, np.ndarray]], rows: dict, validation_fraction: float, split_seed: int,
-            output: str | Path, where: str) -> dict[str, int]:
+def prepare(
+    raw: dict[str, tuple[np.ndarray, np.ndarray]],
+    rows: dict,
+    validation_fraction: float,
+    split_seed: int,
+    output: str | Path,
+    where: str,
+) -> dict[str, int]:
     for split in ("train", "test"):
         check_rows(split, len(raw[split][1]), rows[split], where)
     x, y = raw["train"]

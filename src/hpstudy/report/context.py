@@ -36,17 +36,21 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
         delta = math.nan
         if before is not None and not math.isnan(before["test"]):
             delta = row[f"test_{metric}_mean"] - before["test"]
-        rows.append({
-            "label": row["label"],
-            "run_id": row["run_id"],
-            "diverged": f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
-            "rebuilt": [_cell(row, f"{split}_{metric}", metric) for split in SPLITS],
-            "seconds": _cell(row, "train_seconds", "seconds"),
-            "original": [fmt_metric(metric, before[c]) if before is not None else "—" for c in ("train", "test")]
-            + [fmt_metric("seconds", before["seconds"]) if before is not None else "—"],
-            "delta": "—" if math.isnan(delta) else (f"{100 * delta:+.2f} pt" if metric == "accuracy" else f"{delta:+.4f}"),
-            "flag": before["flag"] if before is not None else "",
-        })
+        rows.append(
+            {
+                "label": row["label"],
+                "run_id": row["run_id"],
+                "diverged": f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
+                "rebuilt": [_cell(row, f"{split}_{metric}", metric) for split in SPLITS],
+                "seconds": _cell(row, "train_seconds", "seconds"),
+                "original": [fmt_metric(metric, before[c]) if before is not None else "—" for c in ("train", "test")]
+                + [fmt_metric("seconds", before["seconds"]) if before is not None else "—"],
+                "delta": "—"
+                if math.isnan(delta)
+                else (f"{100 * delta:+.2f} pt" if metric == "accuracy" else f"{delta:+.4f}"),
+                "flag": before["flag"] if before is not None else "",
+            }
+        )
     return rows
 
 
@@ -59,16 +63,18 @@ def sweep_context(sweep: dict, table: pd.DataFrame, figure: str, original: pd.Da
         "figure": svg_data_uri(figure),
         "metric": metric,
         "metric_title": metric_title,
-        "rows": appendix_rows(table, metric, original_rows(original, sweep["problem"], sweep["exercise"],
-                                                          sweep["sweep"])),
+        "rows": appendix_rows(
+            table, metric, original_rows(original, sweep["problem"], sweep["exercise"], sweep["sweep"])
+        ),
     }
 
 
 def describe_run(params: dict) -> str:
     """'cnn, conv_layers=1, ..., loss=mse' with the values as the config spells them."""
-    return ", ".join([params["architecture"]] + [
-        f"{key}={format_value(params[key])}" for key in FACTOR_TITLES if key in params and key != "architecture"
-    ])
+    return ", ".join(
+        [params["architecture"]]
+        + [f"{key}={format_value(params[key])}" for key in FACTOR_TITLES if key in params and key != "architecture"]
+    )
 
 
 def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str) -> list[dict]:
@@ -76,18 +82,26 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str) -> lis
     extra = ["accuracy"] if problem == "usps" else ["rmse", "mae", "coverage95"]
     rows = []
     for row in finals[finals["problem"] == problem].to_dict("records"):
-        rows.append({
-            "role": {"original_choice": "Original choice", "validation_best": "Best by validation"}[row["role"]],
-            "run_id": row["run_id"],
-            "hyperparameters": describe_run(layout_runs[row["run_id"]]["params"]),
-            "metrics": {m: _cell(row, f"test_{m}", m) for m in dict.fromkeys([metric, *extra])},
-            "selection": _cell(row, row["selection_metric"], row["selection_metric"]),
-        })
+        rows.append(
+            {
+                "role": {"original_choice": "Original choice", "validation_best": "Best by validation"}[row["role"]],
+                "run_id": row["run_id"],
+                "hyperparameters": describe_run(layout_runs[row["run_id"]]["params"]),
+                "metrics": {m: _cell(row, f"test_{m}", m) for m in dict.fromkeys([metric, *extra])},
+                "selection": _cell(row, row["selection_metric"], row["selection_metric"]),
+            }
+        )
     return rows
 
 
-def build_context(layout: dict, tables: dict[str, pd.DataFrame], figures: dict[str, str], runs: pd.DataFrame,
-                  finals: pd.DataFrame, original_path: str) -> dict:
+def build_context(
+    layout: dict,
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, str],
+    runs: pd.DataFrame,
+    finals: pd.DataFrame,
+    original_path: str,
+) -> dict:
     """`tables` and `figures` are keyed by 'problem/exercise/sweep'."""
     original = load_original(original_path)
     problems = []
@@ -103,14 +117,16 @@ def build_context(layout: dict, tables: dict[str, pd.DataFrame], figures: dict[s
             ]
             exercises.append({"id": f"{problem}-{exercise['id']}", "title": exercise["title"], "sweeps": sweeps})
         problem_runs = runs[runs["problem"] == problem]
-        problems.append({
-            "id": problem,
-            "title": info["title"],
-            "exercises": exercises,
-            "finals": finals_context(finals, layout["runs"], problem),
-            "n_runs": problem_runs["run_id"].nunique(),
-            "train_seconds": problem_runs["train_seconds"].sum(),
-        })
+        problems.append(
+            {
+                "id": problem,
+                "title": info["title"],
+                "exercises": exercises,
+                "finals": finals_context(finals, layout["runs"], problem),
+                "n_runs": problem_runs["run_id"].nunique(),
+                "train_seconds": problem_runs["train_seconds"].sum(),
+            }
+        )
     return {
         "title": "Deep learning in practice: the hyperparameter study, rebuilt",
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -19,8 +19,15 @@ def _pyplot():
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                         "axes.spines.right": False, "svg.hashsalt": "hpstudy"})
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "hpstudy",
+        }
+    )
     return plt
 
 
@@ -45,8 +52,16 @@ def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> N
         mean = table[f"{split}_{metric}_mean"].to_numpy(dtype=float)
         std = np.nan_to_num(table[f"{split}_{metric}_std"].to_numpy(dtype=float))
         ax_metric.errorbar(x, mean, yerr=std, color=color, marker=marker, ms=4, capsize=3, lw=1.2, label=split)
-    ax_time.errorbar(x, table["train_seconds_mean"], yerr=np.nan_to_num(table["train_seconds_std"].to_numpy(float)),
-                     color="#555555", marker="o", ms=4, capsize=3, lw=1.2)
+    ax_time.errorbar(
+        x,
+        table["train_seconds_mean"],
+        yerr=np.nan_to_num(table["train_seconds_std"].to_numpy(float)),
+        color="#555555",
+        marker="o",
+        ms=4,
+        capsize=3,
+        lw=1.2,
+    )
     diverged = table["n_diverged"].to_numpy() > 0
     for xi in x[diverged]:
         ax_metric.axvline(xi, color="#d62728", lw=0.8, ls=":")
