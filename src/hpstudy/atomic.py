@@ -7,6 +7,8 @@ renamed into place, so a killed job never leaves a plausible partial output.
 from __future__ import annotations
 
 import contextlib
+import csv
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -30,6 +32,25 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None):
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def _cell(value) -> str:
+    """As pandas writes a cell: NaN and None empty, floats to 10 significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def write_rows(path: str | os.PathLike, rows: list[dict]) -> None:
+    """Write dicts of Python values as CSV without pandas (the training job need not import it)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows([_cell(row.get(column)) for column in columns] for row in rows)
 
 
 def write_csv(path: str | os.PathLike, table) -> None:

@@ -135,8 +135,10 @@ def scaling_table(usps: dict, replicas: list[int], epochs: int, repeats: int) ->
     return rows
 
 
-def study_table(repo: Path, mirror: str, seeds: list[int]) -> list[dict]:
-    """The whole study through Snakemake in a fresh copy, then the naive loop on the same runs."""
+def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> list[dict]:
+    """The whole study through Snakemake in a fresh copy, then the naive loop on the same runs.
+
+    The build's runs.csv is kept as `keep_runs`, to compare its numbers with another build."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="hpstudy-bench-") as tmp:
@@ -168,6 +170,8 @@ def study_table(repo: Path, mirror: str, seeds: list[int]) -> list[dict]:
         rss = [
             pd.read_csv(p, sep="\t")["max_rss"].iloc[0] for p in workdir.glob("results/benchmarks/train_run/*/*.tsv")
         ]
+        keep_runs.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(workdir / "results/metrics/runs.csv", keep_runs)
         config = yaml.safe_load((workdir / "config/config.yaml").read_text())
         data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
 
@@ -206,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = per_step_table(usps, args.epochs, seeds, args.repeats)
     rows += scaling_table(usps, [1, 3, 8, 32], args.scaling_epochs, args.repeats)
     if not args.skip_study:
-        rows += study_table(Path.cwd(), args.mirror, seeds)
+        rows += study_table(Path.cwd(), args.mirror, seeds, Path(args.out).with_name("study_runs.csv"))
     table = pd.DataFrame(rows)
     print(f"\n{machine.describe()}; {torch.get_num_threads()} torch thread per job; torch {torch.__version__}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))

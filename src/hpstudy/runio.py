@@ -16,10 +16,8 @@ import os
 import platform
 import socket
 
-import pandas as pd
-
 from . import __version__, machine
-from .atomic import write_csv, write_text
+from .atomic import write_rows, write_text
 from .train import SeedResult
 
 
@@ -43,39 +41,36 @@ def provenance(device: str, threads: int, code_fingerprint: str) -> dict:
     }
 
 
-def metrics_table(run_id: str, results: list[SeedResult]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "run_id": run_id,
-                "seed": r.seed,
-                **r.metrics,
-                "train_seconds": r.train_seconds,
-                "diverged": r.diverged,
-                "diverged_epoch": r.diverged_epoch,
-            }
-            for r in results
-        ]
-    )
+def metrics_rows(run_id: str, results: list[SeedResult]) -> list[dict]:
+    return [
+        {
+            "run_id": run_id,
+            "seed": r.seed,
+            **r.metrics,
+            "train_seconds": r.train_seconds,
+            "diverged": r.diverged,
+            "diverged_epoch": r.diverged_epoch,
+        }
+        for r in results
+    ]
 
 
-def history_table(results: list[SeedResult]) -> pd.DataFrame:
-    return pd.DataFrame([{"seed": r.seed, **row} for r in results for row in r.history])
+def history_rows(results: list[SeedResult]) -> list[dict]:
+    return [{"seed": r.seed, **row} for r in results for row in r.history]
 
 
-def predictions_table(results: list[SeedResult]) -> pd.DataFrame:
-    frames = []
+def prediction_rows(results: list[SeedResult]) -> list[dict]:
+    rows = []
     for r in results:
-        frame = pd.DataFrame(r.predictions)
-        frame.insert(0, "index", range(len(frame)))
-        frame.insert(0, "seed", r.seed)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        columns = {name: values.tolist() for name, values in r.predictions.items()}
+        for index, values in enumerate(zip(*columns.values())):
+            rows.append({"seed": r.seed, "index": index, **dict(zip(columns, values))})
+    return rows
 
 
 def write_run(outputs: dict[str, str], run: dict, results: list[SeedResult], info: dict) -> None:
     """Write the run's tables, then its config last: a complete config means a complete run."""
-    write_csv(outputs["metrics"], metrics_table(run["run_id"], results))
-    write_csv(outputs["history"], history_table(results))
-    write_csv(outputs["predictions"], predictions_table(results))
+    write_rows(outputs["metrics"], metrics_rows(run["run_id"], results))
+    write_rows(outputs["history"], history_rows(results))
+    write_rows(outputs["predictions"], prediction_rows(results))
     write_text(outputs["config"], json.dumps({**run, **info}, indent=2, sort_keys=True) + "\n")
