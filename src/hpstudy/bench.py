@@ -37,31 +37,27 @@ from .models import build_model
 from .splits import load_splits
 from .study import expand_study
 
-CNN = dict(
-    architecture="cnn",
-    conv_layers=1,
-    channels=3,
-    kernel_size=3,
-    padding=2,
-    activation="relu",
-    optimizer="sgd",
-    learning_rate=0.1,
-    batch_size=10,
-    epochs=10,
-    loss="mse",
-)
-MLP = dict(
-    architecture="mlp",
-    hidden_layers=1,
-    width=100,
-    activation="relu",
-    optimizer="sgd",
-    learning_rate=0.1,
-    batch_size=10,
-    epochs=10,
-    loss="mse",
-)
 WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
+
+
+def copy_workflow(repo: Path, destination: Path) -> Path:
+    """The files a build needs, copied from the repository into `destination` (the link kept a link)."""
+    for part in WORKFLOW_PARTS:
+        source = repo / part
+        if source.is_symlink():
+            (destination / part).symlink_to(source.readlink())
+        elif source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def usps_baselines(config_path: Path) -> dict[str, dict]:
+    """The USPS baselines of the study config, by name ('mlp', 'cnn')."""
+    import yaml
+
+    return yaml.safe_load(config_path.read_text())["problems"]["usps"]["baselines"]
 
 
 def naive_seed(problem: str, params: dict, data: dict, seed: int) -> None:
@@ -104,10 +100,10 @@ def engine_run(problem: str, params: dict, data: dict, seeds: list[int]) -> floa
     return time.perf_counter() - started
 
 
-def per_step_table(usps: dict, epochs: int, seeds: list[int], repeats: int) -> list[dict]:
+def per_step_table(usps: dict, baselines: dict, epochs: int, seeds: list[int], repeats: int) -> list[dict]:
     """Best of `repeats` alternating measurements: noise on a shared machine only ever adds time."""
     rows = []
-    for name, params in (("USPS CNN baseline", CNN), ("USPS MLP baseline", MLP)):
+    for name, params in (("USPS CNN baseline", baselines["cnn"]), ("USPS MLP baseline", baselines["mlp"])):
         params = {**params, "epochs": epochs}
         seed_epochs = epochs * len(seeds)
         naive, engine = [], []
@@ -125,10 +121,10 @@ def per_step_table(usps: dict, epochs: int, seeds: list[int], repeats: int) -> l
     return rows
 
 
-def scaling_table(usps: dict, replicas: list[int], epochs: int, repeats: int) -> list[dict]:
+def scaling_table(usps: dict, cnn: dict, replicas: list[int], epochs: int, repeats: int) -> list[dict]:
     rows = []
     for k in replicas:
-        seconds = min(engine_run("usps", {**CNN, "epochs": epochs}, usps, list(range(k))) for _ in range(repeats))
+        seconds = min(engine_run("usps", {**cnn, "epochs": epochs}, usps, list(range(k))) for _ in range(repeats))
         rows.append(
             {"measure": f"USPS CNN baseline, engine, K={k}: s per seed-epoch", "engine": seconds / (k * epochs)}
         )
@@ -142,15 +138,7 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="hpstudy-bench-") as tmp:
-        workdir = Path(tmp)
-        for part in WORKFLOW_PARTS:
-            source = repo / part
-            if source.is_symlink():
-                (workdir / part).symlink_to(source.readlink())
-            elif source.is_dir():
-                shutil.copytree(source, workdir / part)
-            else:
-                shutil.copy2(source, workdir / part)
+        workdir = copy_workflow(repo, Path(tmp))
         command = [
             sys.executable,
             "-m",
@@ -207,8 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     train.configure_torch(1)  # what a training job gets
     usps = load_splits(args.data)
     seeds = [0, 1, 2]
-    rows = per_step_table(usps, args.epochs, seeds, args.repeats)
-    rows += scaling_table(usps, [1, 3, 8, 32], args.scaling_epochs, args.repeats)
+    baselines = usps_baselines(Path("config/config.yaml"))
+    rows = per_step_table(usps, baselines, args.epochs, seeds, args.repeats)
+    rows += scaling_table(usps, baselines["cnn"], [1, 3, 8, 32], args.scaling_epochs, args.repeats)
     if not args.skip_study:
         rows += study_table(Path.cwd(), args.mirror, seeds, Path(args.out).with_name("study_runs.csv"))
     table = pd.DataFrame(rows)

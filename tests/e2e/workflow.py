@@ -3,31 +3,18 @@ ways to run Snakemake in it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
+from hpstudy.bench import copy_workflow
 from hpstudy.fetch import file_digest
 from synthetic import write_house_csv, write_usps_h5
 
 REPO = Path(__file__).resolve().parents[2]
-WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
 TINY_CONFIG = Path(__file__).with_name("tiny_config.yaml")
-
-
-def copy_workflow(destination: Path) -> Path:
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_symlink():
-            (destination / part).symlink_to(source.readlink())
-        elif source.is_dir():
-            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
 
 
 def write_mirror(mirror: Path) -> dict:
@@ -44,7 +31,7 @@ def tiny_workflow(root: Path) -> Path:
     """A ready-to-run copy of the workflow in `root/workflow-copy`, its mirror in `root/mirror`."""
     workdir = root / "workflow-copy"
     workdir.mkdir()
-    copy_workflow(workdir)
+    copy_workflow(REPO, workdir)
     config = yaml.safe_load(TINY_CONFIG.read_text())
     config["downloads"] = write_mirror(root / "mirror")
     config["data_mirror"] = str(root / "mirror")
