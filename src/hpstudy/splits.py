@@ -32,6 +32,3 @@ def load_splits(path: str | Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as data:
         return {key: data[key] for key in data.files}
 
-
-def split_sizes(data: dict[str, np.ndarray]) -> dict[str, int]:
-    return {name: len(data[f"y_{name}"]) for name in SPLITS}

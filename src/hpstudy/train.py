@@ -123,7 +123,7 @@ def train_run(
     threshold = divergence_threshold(initial_loss).tolist()
     alive = torch.ones(replicas, dtype=torch.bool, device=device)
     diverged_epoch: list[int | None] = [None] * replicas
-    final: dict[int, dict] = {}  # metrics of diverged replicas, taken when they diverged
+    final: dict[int, tuple[dict, dict]] = {}  # metrics and predictions, taken when a replica diverged
     histories: list[list[dict]] = [[] for _ in seeds]
     started = time.perf_counter()
     for epoch in range(1, params["epochs"] + 1):
@@ -139,13 +139,13 @@ def train_run(
             optimizer.step()
             total += masked.detach() * index.shape[1]
         train_losses, finite = (total / n).tolist(), alive.tolist()
-        validation = predict_replicas(net, tensors["x_validation"], replicas)
+        validation = predict_replicas(net, x_validation, replicas)
         seconds = time.perf_counter() - started
         newly_diverged = []
         for k, seed in enumerate(seeds):
             if diverged_epoch[k] is not None:
                 continue
-            metrics = split_metrics(problem, params["loss"], validation[k], tensors["y_validation"], y_scale)
+            metrics = split_metrics(problem, params["loss"], validation[k], y_validation, y_scale)
             row = history_row(problem, epoch, train_losses[k] if finite[k] else math.nan, metrics, seconds)
             histories[k].append(row)
             log(progress_line(problem, seed, epoch, params["epochs"], row))

@@ -1,5 +1,4 @@
 # Config validation, the expanded study, and every helper the rules use.
-import json
 import re
 from pathlib import Path
 
@@ -20,7 +19,6 @@ try:
 except ConfigError as error:
     raise WorkflowError(f"Invalid configuration: {error}") from None
 
-RUN_FILES = ("config", "metrics", "history", "predictions")
 NAME = "[A-Za-z0-9_]+"
 
 
