@@ -69,3 +69,23 @@ def write_house_csv(path: Path, n: int, seed: int = 0) -> Path:
     )
     table.to_csv(path, index=False)
     return path
+
+
+def usps_splits(train: int, validation: int, test: int) -> dict[str, np.ndarray]:
+    """Prepared USPS-like splits, as `hpstudy.splits.load_splits` returns them."""
+    data = {}
+    for seed, (split, n) in enumerate((("train", train), ("validation", validation), ("test", test))):
+        data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)
+    return data
+
+
+def house_splits(train: int, validation: int, test: int) -> dict[str, np.ndarray]:
+    """Prepared house-price-like splits: standardised features, a linear target plus noise,
+    and the dollar scale of the target."""
+    rng = np.random.default_rng(0)
+    data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
+    for split, n in (("train", train), ("validation", validation), ("test", test)):
+        x = rng.normal(size=(n, 4)).astype(np.float32)
+        data[f"x_{split}"] = x
+        data[f"y_{split}"] = (x @ np.array([1.0, -0.5, 0.3, 0.8]) + rng.normal(0, 0.3, n)).astype(np.float32)
+    return data

@@ -2,14 +2,13 @@
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
 from hpstudy import reference, train
 from hpstudy.models import build_model
 from hpstudy.replicas import stack
-from synthetic import usps_like
+from synthetic import house_splits, usps_splits
 
 MLP = dict(
     architecture="mlp",
@@ -52,23 +51,12 @@ SEEDS = [0, 1, 2]
 
 @pytest.fixture(scope="module")
 def usps_data():
-    data = {}
-    for split, n, seed in (("train", 44, 0), ("validation", 20, 1), ("test", 20, 2)):
-        data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)
-    return data
+    return usps_splits(44, 20, 20)
 
 
 @pytest.fixture(scope="module")
 def house_data():
-    rng = np.random.default_rng(0)
-    data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
-    for split, n in (("train", 44), ("validation", 16), ("test", 16)):
-        x = rng.normal(size=(n, 4)).astype(np.float32)
-        data[f"x_{split}"], data[f"y_{split}"] = (
-            x,
-            (x @ [1.0, -0.5, 0.3, 0.8] + rng.normal(0, 0.3, n)).astype(np.float32),
-        )
-    return data
+    return house_splits(44, 16, 16)
 
 
 def both_ways(problem, params, data, seeds=SEEDS):

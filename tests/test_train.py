@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hpstudy import train
-from synthetic import usps_like
+from synthetic import house_splits, usps_splits
 
 CNN = dict(
     architecture="cnn",
@@ -37,22 +37,12 @@ HOUSE = dict(
 
 @pytest.fixture(scope="module")
 def usps_data():
-    data = {}
-    for split, n, seed in (("train", 80, 0), ("validation", 20, 1), ("test", 30, 2)):
-        data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)
-    return data
+    return usps_splits(80, 20, 30)
 
 
 @pytest.fixture(scope="module")
 def house_data():
-    rng = np.random.default_rng(0)
-    data = {"y_mean": np.float64(180000.0), "y_std": np.float64(80000.0)}
-    weights = np.array([1.0, -0.5, 0.3, 0.8])
-    for split, n in (("train", 60), ("validation", 20), ("test", 20)):
-        x = rng.normal(size=(n, 4)).astype(np.float32)
-        data[f"x_{split}"] = x
-        data[f"y_{split}"] = (x @ weights + rng.normal(0, 0.3, n)).astype(np.float32)
-    return data
+    return house_splits(60, 20, 20)
 
 
 def run(problem, params, data, seeds):
