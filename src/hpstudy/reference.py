@@ -25,9 +25,8 @@ from .evaluate import (
 from .losses import LOSSES
 from .models import build_model
 from .splits import SPLITS
-from .train import OPTIMIZERS, SeedResult, divergence_threshold
+from .train import EVAL_CHUNK, OPTIMIZERS, SeedResult, divergence_threshold
 
-EVAL_CHUNK = 4096
 
 
 @torch.no_grad()

@@ -38,20 +38,16 @@ def all_run_files(kind):
     return [run_file(kind, run.problem, run.run_id) for run in STUDY.runs.values()]
 
 
-def sweep_table(sweep):
-    return f"results/metrics/{sweep.problem}/{sweep.exercise}/{sweep.name}.csv"
-
-
-def sweep_figure(sweep):
-    return f"results/figures/{sweep.problem}/{sweep.exercise}/{sweep.name}.svg"
+SWEEP_TABLE = "results/metrics/{problem}/{exercise}/{sweep}.csv"
+SWEEP_FIGURE = "results/figures/{problem}/{exercise}/{sweep}.svg"
 
 
 def all_sweep_tables():
-    return [sweep_table(sweep) for sweep in STUDY.sweeps]
+    return [SWEEP_TABLE.format(problem=s.problem, exercise=s.exercise, sweep=s.name) for s in STUDY.sweeps]
 
 
 def all_sweep_figures():
-    return [sweep_figure(sweep) for sweep in STUDY.sweeps]
+    return [SWEEP_FIGURE.format(problem=s.problem, exercise=s.exercise, sweep=s.name) for s in STUDY.sweeps]
 
 
 # ---- data -------------------------------------------------------------------

@@ -3,9 +3,9 @@
 
 rule plot_sweep:
     input:
-        table="results/metrics/{problem}/{exercise}/{sweep}.csv",
+        table=SWEEP_TABLE,
     output:
-        "results/figures/{problem}/{exercise}/{sweep}.svg",
+        SWEEP_FIGURE,
     params:
         sweep=sweep_params,
         code=code_fingerprint("report"),
