@@ -13,7 +13,8 @@ SPLIT_STYLES = {"train": ("#1f77b4", "o"), "validation": ("#ff7f0e", "s"), "test
 LOG_SPAN = 100  # a positive numeric sweep spanning this factor or more gets a log axis
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot with the report's style, imported late (scripts that do not plot stay fast)."""
     import matplotlib
 
     matplotlib.use("svg")
@@ -31,6 +32,13 @@ def _pyplot():
     return plt
 
 
+def save_svg(fig, output: str) -> None:
+    """Write atomically, without a date, so an unchanged figure is byte-identical."""
+    with atomic_path(output) as tmp:
+        fig.savefig(tmp, format="svg", metadata={"Date": None})
+    pyplot().close(fig)
+
+
 def sweep_axis(table: pd.DataFrame, factor: str):
     """x positions, tick labels and scale: numeric factors keep their values (log when
     they span decades), anything else (activations, optimizers) is categorical."""
@@ -44,7 +52,7 @@ def sweep_axis(table: pd.DataFrame, factor: str):
 
 def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> None:
     """Metric against swept value (train / validation / test, mean ± std over seeds) and training time."""
-    plt = _pyplot()
+    plt = pyplot()
     metric, metric_title = primary_metric(problem)
     x, labels, scale = sweep_axis(table, sweep["factor"])
     fig, (ax_metric, ax_time) = plt.subplots(1, 2, figsize=(7.0, 2.7), constrained_layout=True)
@@ -74,6 +82,4 @@ def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> N
         ax.set_xticks(x, labels, rotation=30 if scale == "categorical" and max(map(len, labels)) > 6 else 0)
         ax.minorticks_off()
     ax_metric.legend(frameon=False, fontsize=8)
-    with atomic_path(output) as tmp:
-        fig.savefig(tmp, format="svg", metadata={"Date": None})
-    plt.close(fig)
+    save_svg(fig, output)
