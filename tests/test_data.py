@@ -563,7 +563,7 @@ def test_house_missing_value_names_the_column(tmp_path):
     rows[2]["SalePrice"] = ""
     path = write_house_csv(tmp_path / "house.csv", rows)
 
-    with pytest.raises(DataError, match="column SalePrice has a missing or non-numeric value"):
+    with pytest.raises(DataError, match="column SalePrice, data row 3: empty cell"):
         house.read_table(path, FEATURES, TARGET)
 
 

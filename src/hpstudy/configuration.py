@@ -1,5 +1,9 @@
-"""Repairs for values that YAML and the command line deliver as strings.
+"""Reading the config: repairs of values that arrive as strings, then every check.
 
+`check_config` is what the workflow calls before it plans any job; each problem
+it finds is reported with its key path and what to write instead.
+
+Repairs (`coerce_command_line_values`):
 - Snakemake parses `--config seeds=[0,1]` with YAML's BaseLoader, which keeps
   every list item a string; the study needs integers.
 - YAML 1.1 (PyYAML, Snakemake's loader) reads `1e-3` as the string "1e-3",
@@ -11,6 +15,12 @@ Values that are already typed pass through unchanged.
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError, did_you_mean
+from .study import Study, expand_study
 
 SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
@@ -36,3 +46,130 @@ def coerce_command_line_values(config: dict) -> dict:
     if "problems" in config:
         config["problems"] = _numbers_from_scientific_strings(config["problems"])
     return config
+
+
+# ---- checking the configuration ---------------------------------------------
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "text",
+    "array": "a list",
+    "object": "a mapping (key: value)",
+    "null": "null",
+    "boolean": "true or false",
+}
+BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+MAX_MESSAGES = 20
+
+
+def key_path(parts) -> str:
+    """['problems', 'usps', 'values', 2] -> 'problems.usps.values[2]'; keys with dots are quoted."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif IDENTIFIER.match(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part!r}]"
+    return text or "the top level"
+
+
+def _type_names(types) -> str:
+    return " or ".join(TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types))
+
+
+def _alternatives(error) -> list[str]:
+    """An anyOf error: the problems of the alternative the value's type fits, else the types allowed."""
+    branches: dict[int, list] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    for subs in branches.values():
+        if not any(sub.validator == "type" and not sub.relative_path for sub in subs):
+            return [message for sub in subs for message in _messages(sub)]
+    allowed = [_type_names(sub.validator_value) for sub in error.context if sub.validator == "type"]
+    return [f"{key_path(error.absolute_path)}: expected {' or '.join(allowed)}, got {error.instance!r}"]
+
+
+def _messages(error) -> list[str]:
+    """What one JSON-schema violation means, as 'key.path: problem (fix)'."""
+    where, value, kind, rule = key_path(error.absolute_path), error.instance, error.validator, error.validator_value
+    if kind == "additionalProperties" and rule is False:
+        allowed = list(error.schema.get("properties", {}))
+        return [
+            f"{key_path([*error.absolute_path, key])}: unknown key {key!r}{did_you_mean(key, allowed)} "
+            f"(valid keys here: {', '.join(allowed)})"
+            for key in value
+            if key not in allowed
+        ]
+    if kind == "required":
+        missing = [key for key in rule if key not in value]
+        return [f"{where}: missing required key(s) {', '.join(missing)}; add them (see config/README.md)"]
+    if kind == "type":
+        return [f"{where}: expected {_type_names(rule)}, got {value!r}"]
+    if kind == "enum":
+        return [f"{where}: unknown value {value!r}{did_you_mean(value, rule)} (valid: {', '.join(map(str, rule))})"]
+    if kind in BOUNDS:
+        return [f"{where}: must be {BOUNDS[kind]} {rule:g}, got {value!r}"]
+    if kind == "minItems":
+        return [
+            f"{where}: " + (f"has {len(value)} item(s), " if value else "the list is empty; ") + f"give at least {rule}"
+        ]
+    if kind == "uniqueItems":
+        repeated = [item for i, item in enumerate(value) if item in value[:i]]
+        return [f"{where}: {repeated[0]!r} appears more than once; list each item once"]
+    if kind == "minProperties":
+        return [f"{where}: is empty; give at least {rule} entry"]
+    if kind == "pattern":
+        return [f"{where}: {value!r} is not of the form {error.schema.get('description', rule)}"]
+    if kind in ("anyOf", "oneOf"):
+        return _alternatives(error)
+    return [f"{where}: {error.message}"]
+
+
+def schema_problems(config: dict, schema: dict) -> list[str]:
+    """Every violation of the JSON schema, one message each, in the order of the schema."""
+    import jsonschema
+
+    errors = jsonschema.Draft202012Validator(schema).iter_errors(config)
+    return list(dict.fromkeys(message for error in errors for message in _messages(error)))
+
+
+def download_problems(config: dict) -> list[str]:
+    """Raw files the data section names but `downloads` does not describe."""
+    downloads = config["downloads"]
+    data, problems = config["data"], config["problems"]
+    needed = {}  # file -> the key that needs it
+    if "house" in problems:
+        needed[data["house"]["file"]] = "data.house.file"
+    if "usps" in problems:
+        source = data["usps"]["source"]
+        if source == "libsvm" or (source == "auto" and "usps.h5" not in downloads):
+            needed.update(dict.fromkeys(["usps.bz2", "usps.t.bz2"], "data.usps.source"))
+        elif source == "h5":
+            needed["usps.h5"] = "data.usps.source"
+    return [
+        f"{where}: needs the raw file {name!r}, which has no entry under downloads{did_you_mean(name, downloads)}; "
+        f"add downloads[{name!r}] with its url (or null) and checksum"
+        for name, where in needed.items()
+        if name not in downloads
+    ]
+
+
+def check_config(config: dict, schema_path: str | Path) -> Study:
+    """The study of a valid config; else one ConfigError that lists every problem found.
+
+    Order: command-line repairs, the JSON schema (structure, types, ranges, unknown
+    keys), the raw files the data section needs, then the study's own checks
+    (hyperparameters per model, sweeps, baselines), which stop at the first problem.
+    """
+    coerce_command_line_values(config)
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    problems = schema_problems(config, schema) or download_problems(config)
+    if len(problems) > MAX_MESSAGES:
+        problems = [*problems[:MAX_MESSAGES], f"... and {len(problems) - MAX_MESSAGES} more"]
+    if problems:
+        raise ConfigError(problems[0] if len(problems) == 1 else "\n".join(f"- {p}" for p in problems))
+    return expand_study(config)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import ORIGINAL, DataError
 from .splits import SPLITS, save_splits
 
 
@@ -15,20 +15,25 @@ def read_table(path: str | Path, features: list[str], target: str) -> pd.DataFra
     try:
         table = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+        raise DataError(f"{path}: not a readable CSV file ({error}); {ORIGINAL}") from None
     columns = [*features, target]
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)} (data.house.features / data.house.target)")
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)}; correct data.house.features / data.house.target, "
+            f"or {ORIGINAL}"
+        )
     table = table[columns]
     for column in columns:
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = values.isna()
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64))
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
+            row = int(np.flatnonzero(bad)[0])
+            value = table[column].iloc[row]
+            problem = "empty cell" if pd.isna(value) else f"{str(value)!r} is not a finite number"
             raise DataError(
-                f"{path}: column {column} has a missing or non-numeric value {table[column].iloc[row]!r} "
-                f"in data row {row + 1}"
+                f"{path}: column {column}, data row {row + 1}: {problem}; {ORIGINAL}, or drop {column} from "
+                "data.house.features"
             )
         table[column] = values.astype(np.float64)
     return table
@@ -41,7 +46,8 @@ def prepare(
     if len(table) != expected:
         raise DataError(
             f"{where}: {len(table)} rows, but data.house.rows asks for {expected} "
-            f"({' + '.join(f'{rows[s]} {s}' for s in SPLITS)})"
+            f"({' + '.join(f'{rows[s]} {s}' for s in SPLITS)}); {ORIGINAL}, or set data.house.rows to add up "
+            f"to {len(table)}"
         )
     x = table[features].to_numpy()
     y = table[target].to_numpy()
@@ -50,7 +56,10 @@ def prepare(
     y_mean, y_std = y[: bounds[1]].mean(), y[: bounds[1]].std()
     constant = [name for name, std in zip([*features, target], [*x_std, y_std]) if std == 0]
     if constant:
-        raise DataError(f"{where}: {', '.join(constant)} is constant over the train rows and cannot be standardised")
+        raise DataError(
+            f"{where}: {', '.join(constant)} is constant over the train rows and cannot be standardised; "
+            f"drop it from data.house.features, or {ORIGINAL}"
+        )
     splits = {
         name: (
             ((x[lo:hi] - x_mean) / x_std).astype(np.float32),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
@@ -91,7 +91,10 @@ def normalise_value(key: str, value, where: str):
             bound = f"> {spec.minimum:g}" if spec.exclusive_minimum else f">= {spec.minimum:g}"
             raise ConfigError(f"{where}: {spec.description} must be {bound}, got {value!r}")
     if spec.choices is not None and value not in spec.choices:
-        raise ConfigError(f"{where}: unknown {spec.description} {value!r}; valid: {', '.join(spec.choices)}")
+        raise ConfigError(
+            f"{where}: unknown {spec.description} {value!r}{did_you_mean(value, spec.choices)} "
+            f"(valid: {', '.join(spec.choices)})"
+        )
     return value
 
 
@@ -102,22 +105,26 @@ def resolve(problem: str, params: dict, where: str) -> dict:
     architecture = params.get("architecture")
     if architecture not in ARCHITECTURES[problem]:
         raise ConfigError(
-            f"{where}.architecture: unknown architecture {architecture!r} for {problem}; "
-            f"valid: {', '.join(ARCHITECTURES[problem])}"
+            f"{where}.architecture: unknown architecture {architecture!r} for {problem}"
+            f"{did_you_mean(architecture, ARCHITECTURES[problem])} (valid: {', '.join(ARCHITECTURES[problem])})"
         )
     keys = required_keys(architecture)
     unknown = sorted(set(params) - set(keys))
     if unknown:
         raise ConfigError(
-            f"{where}: {', '.join(unknown)} is not a hyperparameter of a {problem} {architecture}; "
-            f"valid: {', '.join(keys)}"
+            f"{where}.{unknown[0]}: {unknown[0]!r} is not a hyperparameter of a {problem} {architecture}"
+            f"{did_you_mean(unknown[0], keys)} (valid: {', '.join(keys)})"
         )
     missing = [key for key in keys if key not in params]
     if missing:
-        raise ConfigError(f"{where}: missing required hyperparameter(s) {', '.join(missing)}")
+        raise ConfigError(
+            f"{where}: missing required hyperparameter(s) {', '.join(missing)}; "
+            f"a {architecture} needs all of: {', '.join(keys)}"
+        )
     resolved = {key: normalise_value(key, params[key], f"{where}.{key}") for key in keys}
     if resolved["loss"] not in LOSSES[problem]:
         raise ConfigError(
-            f"{where}.loss: unknown loss {resolved['loss']!r} for {problem}; valid: {', '.join(LOSSES[problem])}"
+            f"{where}.loss: unknown loss {resolved['loss']!r} for {problem}"
+            f"{did_you_mean(resolved['loss'], LOSSES[problem])} (valid: {', '.join(LOSSES[problem])})"
         )
     return resolved

@@ -12,9 +12,11 @@ import json
 from dataclasses import dataclass, field
 
 from . import hyperparameters as hp
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 RUN_ID_LENGTH = 12
+# what evaluate.split_metrics measures per split, by problem (a run's selection metric is one of them)
+METRICS = {"usps": ("loss", "accuracy"), "house": ("loss", "mse_std", "rmse", "mae", "mean_sigma", "coverage95")}
 
 
 def canonical_json(obj) -> str:
@@ -118,7 +120,10 @@ class Study:
 def _override(base: dict, changes: dict, where: str) -> dict:
     unknown = sorted(set(changes) - set(hp.SPECS))
     if unknown:
-        raise ConfigError(f"{where}: unknown hyperparameter(s) {', '.join(unknown)}; valid: {', '.join(hp.SPECS)}")
+        raise ConfigError(
+            f"{where}.{unknown[0]}: unknown hyperparameter {unknown[0]!r}{did_you_mean(unknown[0], hp.SPECS)} "
+            f"(valid: {', '.join(hp.SPECS)})"
+        )
     return {**base, **changes}
 
 
@@ -141,7 +146,7 @@ def _sweep_points(expander, problem, base, factor, values, where) -> list[SweepP
         at = f"{where}.values[{i}]"
         changes = value if isinstance(value, dict) else {factor: value}
         if factor not in changes:
-            raise ConfigError(f"{at}: a mapping value must set the swept factor {factor!r}")
+            raise ConfigError(f"{at}: a mapping value must set the swept factor {factor!r}; add {factor}: <value>")
         run_id = expander.add(problem, _override(base, changes, at), at)
         params = expander.runs[run_id].params
         # the label shows the normalised values, the swept factor first
@@ -150,7 +155,7 @@ def _sweep_points(expander, problem, base, factor, values, where) -> list[SweepP
     run_ids = [p.run_id for p in points]
     duplicates = sorted({p.label for p in points if run_ids.count(p.run_id) > 1})
     if duplicates:
-        raise ConfigError(f"{where}.values: duplicate value(s) {', '.join(duplicates)}")
+        raise ConfigError(f"{where}.values: duplicate value(s) {', '.join(duplicates)}; list each value once")
     return points
 
 
@@ -158,8 +163,19 @@ def _base_params(problem_cfg: dict, spec: dict, where: str, default: str | None 
     baselines = problem_cfg.get("baselines", {})
     name = spec.get("baseline", default)
     if name not in baselines:
-        raise ConfigError(f"{where}.baseline: unknown baseline {name!r}; valid: {', '.join(baselines)}")
+        raise ConfigError(
+            f"{where}.baseline: unknown baseline {name!r}{did_you_mean(name, baselines)} "
+            f"(valid: {', '.join(baselines)}; define it under problems.<problem>.baselines)"
+        )
     return name, _override(baselines[name], spec.get("set", {}), f"{where}.set")
+
+
+def _check_selection_metric(problem: str, metric: str, where: str) -> None:
+    valid = [f"validation_{name}" for name in METRICS[problem]]
+    if metric not in valid:
+        raise ConfigError(
+            f"{where}: {problem} has no metric {metric!r}{did_you_mean(metric, valid)} (valid: {', '.join(valid)})"
+        )
 
 
 def expand_study(config: dict) -> Study:
@@ -172,6 +188,7 @@ def expand_study(config: dict) -> Study:
         where = f"problems.{problem}"
         for name, baseline in problem_cfg.get("baselines", {}).items():
             hp.resolve(problem, baseline, f"{where}.baselines.{name}")
+        _check_selection_metric(problem, problem_cfg["selection_metric"], f"{where}.selection_metric")
         exercise_titles = {}
         for exercise, exercise_cfg in problem_cfg.get("exercises", {}).items():
             exercise_titles[exercise] = exercise_cfg.get("title", exercise)
@@ -179,10 +196,11 @@ def expand_study(config: dict) -> Study:
                 at = f"{where}.exercises.{exercise}.sweeps.{name}"
                 baseline, base = _base_params(problem_cfg, spec, at, exercise_cfg.get("baseline"))
                 factor = spec.get("factor")
-                if factor not in hp.required_keys(base["architecture"]):
-                    valid = ", ".join(hp.required_keys(base["architecture"]))
+                keys = hp.required_keys(base["architecture"])
+                if factor not in keys:
                     raise ConfigError(
-                        f"{at}.factor: {factor!r} is not a hyperparameter of baseline {baseline!r}; valid: {valid}"
+                        f"{at}.factor: {factor!r} is not a hyperparameter of baseline {baseline!r} "
+                        f"(architecture {base['architecture']}){did_you_mean(factor, keys)} (valid: {', '.join(keys)})"
                     )
                 sweep = Sweep(
                     problem,

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from .errors import ORIGINAL, DataError
 from .splits import save_splits
 
 N_PIXELS = 256
 N_CLASSES = 10
+OTHER_SOURCE = f"{ORIGINAL}, or set data.usps.source to the other packaging (libsvm or h5)"
 
 
 def read_libsvm(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
@@ -39,12 +40,12 @@ def read_libsvm(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
             except ValueError:
                 raise DataError(
                     f"{path}, line {number}: not a USPS LIBSVM line '<label> <index>:<value> ...' "
-                    f"(integer label, indices 1..{N_PIXELS}, values in [-1, 1])"
+                    f"(integer label, indices 1..{N_PIXELS}, values in [-1, 1]); {OTHER_SOURCE}"
                 ) from None
             images.append(row)
             labels.append(label)
     if not labels:
-        raise DataError(f"{path}: no samples found")
+        raise DataError(f"{path}: no samples found; {OTHER_SOURCE}")
     labels = np.asarray(labels) - 1
     check_labels(labels, path)
     images = (np.stack(images) + 1.0) / 2.0
@@ -59,17 +60,25 @@ def read_h5(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     try:
         handle = h5py.File(path, "r")
     except OSError as error:
-        raise DataError(f"{path}: not a readable HDF5 file ({error})") from None
+        raise DataError(f"{path}: not a readable HDF5 file ({error}); {OTHER_SOURCE}") from None
     with handle:
         for split in ("train", "test"):
             if split not in handle or "data" not in handle[split] or "target" not in handle[split]:
-                raise DataError(f"{path}: expected groups train/ and test/ each holding 'data' and 'target'")
-            images = np.asarray(handle[split]["data"], dtype=np.float32)
-            labels = np.asarray(handle[split]["target"]).astype(np.int64)
-            if images.ndim != 2 or images.shape[1] != N_PIXELS or len(images) != len(labels):
                 raise DataError(
-                    f"{path}: {split}/data has shape {images.shape} for {len(labels)} targets; expected (N, {N_PIXELS})"
+                    f"{path}: expected groups train/ and test/ each holding 'data' and 'target'; {OTHER_SOURCE}"
                 )
+            images = np.asarray(handle[split]["data"], dtype=np.float32)
+            targets = np.asarray(handle[split]["target"])
+            if images.ndim != 2 or images.shape[1] != N_PIXELS or targets.shape != (len(images),):
+                raise DataError(
+                    f"{path}: {split}/data has shape {images.shape} for {split}/target of shape {targets.shape}; "
+                    f"expected (N, {N_PIXELS}) and (N,); {OTHER_SOURCE}"
+                )
+            if not np.all((images >= 0) & (images <= 1)):  # NaN fails both comparisons
+                raise DataError(f"{path}: {split}/data holds pixels that are not numbers in [0, 1]; {OTHER_SOURCE}")
+            labels = targets.astype(np.int64)
+            if not np.array_equal(labels, targets):
+                raise DataError(f"{path}: {split}/target holds labels that are not whole numbers; {OTHER_SOURCE}")
             check_labels(labels, f"{path}:{split}/target")
             result[split] = (images, labels)
     return result
@@ -78,12 +87,17 @@ def read_h5(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def check_labels(labels: np.ndarray, where) -> None:
     bad = labels[(labels < 0) | (labels >= N_CLASSES)]
     if len(bad):
-        raise DataError(f"{where}: label {int(bad[0])} out of range (expected {N_CLASSES} classes)")
+        raise DataError(
+            f"{where}: label {int(bad[0])} out of range (expected {N_CLASSES} classes, 0..{N_CLASSES - 1}); {ORIGINAL}"
+        )
 
 
 def check_rows(split: str, n: int, expected: int, where) -> None:
     if n != expected:
-        raise DataError(f"{where}: {split} has {n} samples, expected {expected} (data.usps.rows.{split})")
+        raise DataError(
+            f"{where}: {split} has {n} samples, expected {expected} (data.usps.rows.{split}); {ORIGINAL}, "
+            f"or set data.usps.rows.{split}: {n} if this file is meant"
+        )
 
 
 def validation_indices(n_train: int, fraction: float, seed: int) -> np.ndarray:

@@ -3,21 +3,29 @@ import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
-from hpstudy.configuration import coerce_command_line_values
-from hpstudy.errors import ConfigError
+from hpstudy.configuration import check_config
+from hpstudy.errors import ConfigError, OutputError
 from hpstudy.fingerprint import code_fingerprint
-from hpstudy.study import canonical_json, expand_study
+from hpstudy.preflight import check_writable
+from hpstudy.study import canonical_json
 
 
-coerce_command_line_values(config)
-validate(config, schema="../schemas/config.schema.yaml")
-
+# Before any job is planned: the config (schema, then the study's own checks).
 try:
-    STUDY = expand_study(config)
+    STUDY = check_config(config, Path(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 except ConfigError as error:
-    raise WorkflowError(f"Invalid configuration: {error}") from None
+    sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
+    raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
+
+
+# Before the first job of a real run (not a dry run): the output folders.
+onstart:
+    try:
+        check_writable(["resources", "results", "logs"])
+    except OutputError as error:
+        raise WorkflowError(str(error)) from None
+
 
 NAME = "[A-Za-z0-9_]+"
 
