@@ -1,25 +1,30 @@
-"""Aggregated tables and figures -> results/report/report.html (self-contained)."""
+"""Aggregated tables, figures, verdicts and provenance -> results/report/report.html (self-contained)."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
 from hpstudy.jobs import run_job
-from hpstudy.report.context import build_context
+from hpstudy.report.context import build_context, read_sweep_tables, sweep_key
 from hpstudy.report.render import render_html
 
 
-def key_of(path):
-    return "/".join(path.rsplit(".", 1)[0].split("/")[-3:])
-
-
 def main(log):
-    layout = json.loads(snakemake.params.layout)
-    tables = {key_of(p): pd.read_csv(p, dtype={"label": str}) for p in snakemake.input.tables}
-    figures = {key_of(p): p for p in snakemake.input.figures}
-    runs = pd.read_csv(snakemake.input.runs)
-    finals = pd.read_csv(snakemake.input.finals)
-    context = build_context(layout, tables, figures, runs, finals, snakemake.input.original)
+    problem_figures = {}
+    for path in snakemake.input.problem_figures:
+        problem_figures.setdefault(Path(path).parent.name, {})[Path(path).stem] = path
+    context = build_context(
+        json.loads(snakemake.params.layout),
+        read_sweep_tables(snakemake.input.tables),
+        {sweep_key(path): path for path in snakemake.input.figures},
+        problem_figures,
+        pd.read_csv(snakemake.input.runs),
+        pd.read_csv(snakemake.input.finals),
+        pd.read_csv(snakemake.input.verdicts),
+        json.loads(Path(snakemake.input.provenance).read_text()),
+        snakemake.input.original,
+    )
     render_html(snakemake.input.template, snakemake.input.style, context, snakemake.output[0])
     log(f"rendered {snakemake.output[0]}")
 

@@ -97,9 +97,7 @@ def test_ordering_of_training_times_without_margin():
     assert "adam@0.001 − sgd@0.1 = +1.00 s" in evidence
 
 
-@pytest.mark.parametrize(
-    "mean, std, expected", [(0.08, 0.01, HOLDS), (0.90, 0.01, FAILS), (0.49, 0.05, INCONCLUSIVE)]
-)
+@pytest.mark.parametrize("mean, std, expected", [(0.08, 0.01, HOLDS), (0.90, 0.01, FAILS), (0.49, 0.05, INCONCLUSIVE)])
 def test_threshold(mean, std, expected):
     check = {"rule": "threshold", "metric": "test_accuracy", "values": [10], "below": 0.5}
     t = table([0.1, 10], [0.9, mean], [0.01, std])
@@ -120,7 +118,9 @@ def test_optimum(means, stds, expected):
     assert verdict(check, table([5, 20, 50], means, stds, metric="test_loss"))[0] == expected
 
 
-@pytest.mark.parametrize("mean, std, expected", [(0.952, 0.003, HOLDS), (0.99, 0.003, FAILS), (0.97, 0.03, INCONCLUSIVE)])
+@pytest.mark.parametrize(
+    "mean, std, expected", [(0.952, 0.003, HOLDS), (0.99, 0.003, FAILS), (0.97, 0.03, INCONCLUSIVE)]
+)
 def test_original(mean, std, expected):
     check = {"rule": "original", "metric": "validation_accuracy", "values": ["cross_entropy"], "tolerance": 0.01}
     t = table(["mse", "cross_entropy"], [0.96, mean], [0.003, std], metric="validation_accuracy")
@@ -138,6 +138,12 @@ def test_a_removed_sweep_is_not_evaluated_and_a_missing_value_is_named():
     check = {**TREND, "values": [1, 7]}
     result, evidence = verdict(check, table([1, 2], [0.9, 0.8]))
     assert result == NOT_EVALUATED and "7 not in the sweep" in evidence
+
+
+def test_an_optimum_needs_three_values():
+    check = {"rule": "optimum", "metric": "test_loss", "best": "lowest"}
+    result, evidence = verdict(check, table([5, 20], [0.3, 0.4], metric="test_loss"))
+    assert result == NOT_EVALUATED and "at least three values" in evidence
 
 
 def test_a_claim_fails_when_any_check_fails_and_holds_only_when_all_hold():
@@ -209,7 +215,12 @@ def test_original_slips_are_flagged(tmp_path):
                 "sweep": "learning_rate",
                 "points": [{"label": "0.5", "run_id": "lr05"}, {"label": "0.1", "run_id": "base"}],
             },
-            {"problem": "usps", "exercise": "opt", "sweep": "batch_size", "points": [{"label": "10", "run_id": "base"}]},
+            {
+                "problem": "usps",
+                "exercise": "opt",
+                "sweep": "batch_size",
+                "points": [{"label": "10", "run_id": "base"}],
+            },
         ]
     }
     flags = flag_copies(load_original(str(csv)), layout).set_index(["sweep", "value"])["flag"]

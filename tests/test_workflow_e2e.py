@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +111,101 @@ def test_lint_is_clean(tmp_path):
     workdir = tiny_workflow(tmp_path)
     result = snakemake(workdir, "--lint", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---- the report as a reader gets it ----------------------------------------
+
+N_FIGURES = 6 + 3 * 2  # one per sweep of the tiny config, plus data, learning curves and finals per problem
+
+
+def test_verdicts_cover_every_claim_and_name_removed_sweeps(built):
+    workdir, _ = built
+    verdicts = pd.read_csv(workdir / "results/metrics/verdicts.csv")
+    assert sorted(verdicts["claim"].unique()) == list(range(1, 16))
+    by_claim = verdicts.groupby("claim")["verdict"].first()
+    # the tiny config has no MLP hidden-layer sweep: that claim is not evaluated, not an error
+    assert by_claim[1] == "not evaluated"
+    assert (
+        "usps/architecture/mlp_hidden_layers is not in this study"
+        in verdicts[verdicts["claim"] == 1]["evidence"].iloc[0]
+    )
+    # CNN activation (relu, tanh) is in it, and gets a real verdict with its numbers
+    assert by_claim[5] in {"holds", "does not hold", "inconclusive"}
+    assert "%" in verdicts[verdicts["claim"] == 5]["evidence"].iloc[0]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+def test_pdf_has_every_section_in_order_and_numbered_pages(built):
+    workdir, _ = built
+    pdf = workdir / "results/report/report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 10
+    assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    headings = [
+        "Summary",
+        "Contents",
+        "Problem 1: USPS digit classification",
+        "Data and baselines",
+        "Exercise 1: impact of the architecture",
+        "Final models",
+        "Problem 2: house prices regression",
+        "Gaussian negative log-likelihood",
+        "Conclusions of the original, checked",
+        "Appendix: every sweep beside the original",
+        "Provenance",
+    ]
+    body = "\n".join(pages[2:])  # after the summary and the contents
+    positions = [body.find(heading) for heading in headings[2:]]
+    assert -1 not in positions and positions == sorted(positions), dict(zip(headings[2:], positions))
+    assert "Summary" in pages[0] and "Contents" in "".join(pages[:3])
+    # the running header is on every page but the first
+    assert all("the hyperparameter study, rebuilt" in page for page in pages[1:])
+
+
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const images = Array.from(document.images);
+  const broken = images.filter((image) => !image.complete || image.naturalWidth === 0).length;
+  document.body.setAttribute("data-probe", images.length + " images, " + broken + " broken");
+});
+</script>"""
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="Chromium (Debian chromium) is not installed",
+)
+def test_html_report_in_a_real_browser(built, tmp_path):
+    workdir, _ = built
+    html = workdir / "results/report/report.html"
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.read_text().replace("</body>", PROBE + "</body>"))
+    dom = chromium("--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
+    assert f'data-probe="{N_FIGURES} images, 0 broken"' in dom
+    shot = tmp_path / "shot.png"
+    chromium("--window-size=1280,900", f"--screenshot={shot}", html.as_uri())
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    assert pixels.shape[:2] == (900, 1280)
+    ink = (pixels.mean(axis=2) < 0.5).mean()  # dark pixels: text, rules, badges
+    assert 0.005 < ink < 0.5, ink
+
+
+def test_snakemake_report_zip_holds_figures_tables_and_the_report(built):
+    workdir, _ = built
+    snakemake(workdir, "--report", "results/report.zip")
+    with zipfile.ZipFile(workdir / "results/report.zip") as archive:
+        names = archive.namelist()
+        index = archive.read(next(n for n in names if n.endswith("report.html") and n.count("/") == 1)).decode()
+    for name in ("width.svg", "final_models.svg", "learning_curves.svg", "verdicts.csv", "report.pdf"):
+        assert any(n.endswith(name) for n in names), name
+    for category in ("Problem 1: USPS digit classification", "Verdicts and tables", "Report"):
+        assert category in index

@@ -109,6 +109,7 @@ class Study:
                     "selection_metric": info["selection_metric"],
                     "exercises": [{"id": e, "title": t} for e, t in info["exercises"].items()],
                     "final": self.finals.get(problem),
+                    "baselines": info["baselines"],
                 }
                 for problem, info in self.problems.items()
             ],
@@ -186,8 +187,11 @@ def expand_study(config: dict) -> Study:
     problems: dict[str, dict] = {}
     for problem, problem_cfg in config["problems"].items():
         where = f"problems.{problem}"
-        for name, baseline in problem_cfg.get("baselines", {}).items():
-            hp.resolve(problem, baseline, f"{where}.baselines.{name}")
+        # Baselines are trained even where no sweep includes them: the report shows their learning curves.
+        baselines = {
+            name: expander.add(problem, baseline, f"{where}.baselines.{name}")
+            for name, baseline in problem_cfg.get("baselines", {}).items()
+        }
         _check_selection_metric(problem, problem_cfg["selection_metric"], f"{where}.selection_metric")
         exercise_titles = {}
         for exercise, exercise_cfg in problem_cfg.get("exercises", {}).items():
@@ -220,5 +224,6 @@ def expand_study(config: dict) -> Study:
             "title": problem_cfg.get("title", problem),
             "selection_metric": problem_cfg["selection_metric"],
             "exercises": exercise_titles,
+            "baselines": baselines,
         }
     return Study(expander.runs, sweeps, finals, problems)

@@ -6,8 +6,18 @@ rule aggregate_metrics:
         metrics=all_run_files("metrics"),
         configs=all_run_files("config"),
     output:
-        runs="results/metrics/runs.csv",
-        finals="results/metrics/finals.csv",
+        runs=report(
+            "results/metrics/runs.csv",
+            caption="../../report/captions/runs.rst",
+            category="Verdicts and tables",
+            labels={"table": "every run and seed"},
+        ),
+        finals=report(
+            "results/metrics/finals.csv",
+            caption="../../report/captions/finals.rst",
+            category="Verdicts and tables",
+            labels={"table": "final models"},
+        ),
         sweeps=all_sweep_tables(),
     params:
         layout=study_layout(),

@@ -132,3 +132,48 @@ def sweep_params(wildcards):
     layout = sweep.layout()
     layout["selection_metric"] = STUDY.problems[sweep.problem]["selection_metric"]
     return canonical_json(layout)
+
+
+# ---- report figures and Snakemake's report ----------------------------------
+
+PROBLEM_FIGURES = ("data", "learning_curves", "final_models")
+
+
+def problem_figure(figure, problem="{problem}"):
+    return f"results/figures/{problem}/{figure}.svg"
+
+
+def all_problem_figures():
+    return [problem_figure(figure, problem) for problem in STUDY.problems for figure in PROBLEM_FIGURES]
+
+
+def baseline_histories(wildcards):
+    """The baselines' per-epoch histories, named by baseline (the figure's column titles)."""
+    baselines = STUDY.problems[wildcards.problem]["baselines"]
+    return {name: run_file("history", wildcards.problem, run_id) for name, run_id in baselines.items()}
+
+
+def problem_predictions(wildcards):
+    """Every run's test predictions: the validation-selected final model is any of them."""
+    return [run_file("predictions", run.problem, run.run_id) for run in STUDY.runs_of(wildcards.problem)]
+
+
+def raw_data_files():
+    return [*usps_raw_inputs(None).values(), house_raw_input(None)]
+
+
+def resolved_config():
+    return canonical_json(config)
+
+
+def problem_title(wildcards):
+    return STUDY.problems[wildcards.problem]["title"]
+
+
+def exercise_title(wildcards):
+    return STUDY.problems[wildcards.problem]["exercises"][wildcards.exercise]
+
+
+def sweep_labels(wildcards):
+    sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
+    return {"sweep": sweep.title, "values": ", ".join(point.label for point in sweep.points)}

@@ -1,11 +1,19 @@
-# Figures per sweep, then the report as one self-contained HTML file and a PDF.
+# Figures, verdicts on the original's conclusions, provenance, then the report as
+# one self-contained HTML file and a PDF. Every output marked report() also goes
+# into Snakemake's own report (`snakemake --report results/report.zip`).
 
 
 rule plot_sweep:
     input:
         table=SWEEP_TABLE,
     output:
-        SWEEP_FIGURE,
+        report(
+            SWEEP_FIGURE,
+            caption="../../report/captions/sweep.rst",
+            category=problem_title,
+            subcategory=exercise_title,
+            labels=sweep_labels,
+        ),
     params:
         sweep=sweep_params,
         code=code_fingerprint("report"),
@@ -18,17 +26,134 @@ rule plot_sweep:
         "../../scripts/plot_sweep.py"
 
 
+rule plot_dataset:
+    input:
+        data=prepared_data,
+    output:
+        report(
+            problem_figure("data"),
+            caption="../../report/captions/data.rst",
+            category=problem_title,
+            subcategory="Data and models",
+            labels={"figure": "data"},
+        ),
+    params:
+        code=code_fingerprint("report"),
+    log:
+        "logs/plot_dataset/{problem}.log",
+    localrule: True
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/plot_dataset.py"
+
+
+rule plot_learning_curves:
+    input:
+        unpack(baseline_histories),
+    output:
+        report(
+            problem_figure("learning_curves"),
+            caption="../../report/captions/learning_curves.rst",
+            category=problem_title,
+            subcategory="Data and models",
+            labels={"figure": "learning curves"},
+        ),
+    params:
+        code=code_fingerprint("report"),
+    log:
+        "logs/plot_learning_curves/{problem}.log",
+    localrule: True
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/plot_learning_curves.py"
+
+
+rule plot_final_models:
+    input:
+        finals=rules.aggregate_metrics.output.finals,
+        predictions=problem_predictions,
+    output:
+        report(
+            problem_figure("final_models"),
+            caption="../../report/captions/final_models.rst",
+            category=problem_title,
+            subcategory="Data and models",
+            labels={"figure": "final models"},
+        ),
+    params:
+        code=code_fingerprint("report"),
+    log:
+        "logs/plot_final_models/{problem}.log",
+    localrule: True
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/plot_final_models.py"
+
+
+rule evaluate_claims:
+    input:
+        tables=all_sweep_tables(),
+        claims="report/claims.yaml",
+        original="report/original_results.csv",
+    output:
+        report(
+            "results/metrics/verdicts.csv",
+            caption="../../report/captions/verdicts.rst",
+            category="Verdicts and tables",
+            labels={"table": "verdicts on the original's conclusions"},
+        ),
+    params:
+        code=code_fingerprint("report"),
+    log:
+        "logs/evaluate_claims.log",
+    localrule: True
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/evaluate_claims.py"
+
+
+rule collect_provenance:
+    input:
+        runs=rules.aggregate_metrics.output.runs,
+        run_configs=all_run_files("config"),
+        raw=raw_data_files(),
+    output:
+        "results/report/provenance.json",
+    params:
+        config=resolved_config(),
+        code=code_fingerprint("report"),
+    log:
+        "logs/collect_provenance.log",
+    localrule: True
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/collect_provenance.py"
+
+
 rule render_html:
     input:
         runs=rules.aggregate_metrics.output.runs,
         finals=rules.aggregate_metrics.output.finals,
         tables=all_sweep_tables(),
         figures=all_sweep_figures(),
+        problem_figures=all_problem_figures(),
+        verdicts=rules.evaluate_claims.output[0],
+        provenance=rules.collect_provenance.output[0],
         original="report/original_results.csv",
         template="report/templates/report.html.j2",
         style="report/style.css",
     output:
-        "results/report/report.html",
+        report(
+            "results/report/report.html",
+            caption="../../report/captions/report_html.rst",
+            category="Report",
+            labels={"format": "HTML"},
+        ),
     params:
         layout=study_layout(),
         code=code_fingerprint("report"),
@@ -45,7 +170,12 @@ rule render_pdf:
     input:
         html=rules.render_html.output[0],
     output:
-        "results/report/report.pdf",
+        report(
+            "results/report/report.pdf",
+            caption="../../report/captions/report_pdf.rst",
+            category="Report",
+            labels={"format": "PDF"},
+        ),
     params:
         code=code_fingerprint("report"),
     log:

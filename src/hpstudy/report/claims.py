@@ -148,13 +148,15 @@ def check_threshold(metric: str, pts: list[Point], check: dict, original) -> Che
 
 def check_optimum(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
     """The best value lies strictly inside the range and beats both ends beyond the spread."""
+    if len(pts) < 3:
+        raise ValueError("an optimum inside the range needs at least three values")
     best_of = min if check["best"] == "lowest" else max
     best = best_of(pts, key=lambda p: p.mean)
     ends = (pts[0], pts[-1])
     listing = f"{metric_title(metric)}: {_listing(metric, pts)}"
     if best in ends:
-        inner = best_of(pts[1:-1], key=lambda p: p.mean) if len(pts) > 2 else None
-        if inner is None or exceeds(best.mean - inner.mean, best, inner):
+        inner = best_of(pts[1:-1], key=lambda p: p.mean)
+        if exceeds(best.mean - inner.mean, best, inner):
             return CheckResult(FAILS, f"{listing}. The {check['best']} value is at the end of the range ({best.label}).")
         return CheckResult(
             INCONCLUSIVE,
@@ -250,7 +252,7 @@ def evaluate_claim(claim: dict, tables: dict[str, pd.DataFrame], original: dict[
             if any(math.isnan(p.mean) for p in pts):
                 raise KeyError("no finite value for " + ", ".join(p.label for p in pts if math.isnan(p.mean)))
             results.append(function(check["metric"], pts, check, original.get(sweep)))
-        except KeyError as error:
+        except (KeyError, ValueError) as error:
             results.append(CheckResult(NOT_EVALUATED, f"{sweep}: {error.args[0]}."))
     verdicts = [r.verdict for r in results]
     overall = NOT_EVALUATED if NOT_EVALUATED in verdicts else _combine(verdicts)

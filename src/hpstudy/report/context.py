@@ -12,13 +12,28 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from ..hyperparameters import FACTOR_TITLES
 from ..study import format_value
+from .claims import FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
+from .figures import sweep_axis
 from .metrics import fmt_mean_std, fmt_metric, primary_metric
-from .original import load_original, original_rows
+from .model_figures import ROLE_TITLES
+from .narrative import describe_sweep
+from .original import flag_copies, load_original, original_rows
 
 SPLITS = ("train", "validation", "test")
+VERDICT_CLASSES = {HOLDS: "holds", FAILS: "fails", INCONCLUSIVE: "inconclusive", NOT_EVALUATED: "not-evaluated"}
+
+
+def sweep_key(path: str | Path) -> str:
+    """'results/metrics/usps/loss/loss.csv' -> 'usps/loss/loss' (also for figures)."""
+    return "/".join(Path(path).with_suffix("").parts[-3:])
+
+
+def read_sweep_tables(paths: list[str]) -> dict[str, pd.DataFrame]:
+    return {sweep_key(path): pd.read_csv(path, dtype={"label": str}) for path in paths}
 
 
 def svg_data_uri(path: str | Path) -> str:
@@ -29,40 +44,80 @@ def _cell(row: dict, column: str, metric: str) -> str:
     return fmt_mean_std(metric, row.get(f"{column}_mean", math.nan), row.get(f"{column}_std", math.nan))
 
 
+def _delta(metric: str, delta: float) -> str:
+    if math.isnan(delta):
+        return "—"
+    return f"{100 * delta:+.2f} pt" if metric == "accuracy" else f"{delta:+.4f}"
+
+
 def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -> list[dict]:
+    """Rebuilt mean ± std beside the original's numbers; where the original gave only a
+    validation number (the cross-entropy run), that number and its difference are shown."""
     rows = []
     for row in table.to_dict("records"):
         before = original.get(row["label"])
-        delta = math.nan
-        if before is not None and not math.isnan(before["test"]):
-            delta = row[f"test_{metric}_mean"] - before["test"]
+        split = "test"
+        if before is not None and math.isnan(before["test"]) and not math.isnan(before["validation"]):
+            split = "validation"
+        delta = math.nan if before is None else row[f"{split}_{metric}_mean"] - before[split]
+        suffix = " (val.)" if split == "validation" else ""
         rows.append(
             {
                 "label": row["label"],
                 "run_id": row["run_id"],
                 "diverged": f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
-                "rebuilt": [_cell(row, f"{split}_{metric}", metric) for split in SPLITS],
+                "rebuilt": [_cell(row, f"{s}_{metric}", metric) for s in SPLITS],
                 "seconds": _cell(row, "train_seconds", "seconds"),
-                "original": [fmt_metric(metric, before[c]) if before is not None else "—" for c in ("train", "test")]
-                + [fmt_metric("seconds", before["seconds"]) if before is not None else "—"],
-                "delta": "—"
-                if math.isnan(delta)
-                else (f"{100 * delta:+.2f} pt" if metric == "accuracy" else f"{delta:+.4f}"),
+                "original": ["—"] * 3
+                if before is None
+                else [
+                    fmt_metric(metric, before["train"]),
+                    fmt_metric(metric, before[split]) + suffix,
+                    fmt_metric("seconds", before["seconds"]),
+                ],
+                "delta": _delta(metric, delta) + (suffix if not math.isnan(delta) else ""),
                 "flag": before["flag"] if before is not None else "",
             }
         )
     return rows
 
 
-def sweep_context(sweep: dict, table: pd.DataFrame, figure: str, original: pd.DataFrame) -> dict:
+def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
+    """verdicts.csv (a row per check) -> a record per claim with its checks."""
+    records = []
+    for claim, rows in verdicts.groupby("claim", sort=True):
+        first = rows.iloc[0]
+        records.append(
+            {
+                "number": int(claim),
+                "conclusion": first["conclusion"],
+                "verdict": first["verdict"],
+                "css": VERDICT_CLASSES[first["verdict"]],
+                "sweeps": str(first["sweeps"]).split(),
+                "checks": [
+                    {"verdict": r["check_verdict"], "css": VERDICT_CLASSES[r["check_verdict"]], "evidence": r["evidence"]}
+                    for r in rows.to_dict("records")
+                ],
+            }
+        )
+    return records
+
+
+def sweep_context(sweep: dict, table: pd.DataFrame, figure: str, original: pd.DataFrame, claims: list[dict]) -> dict:
     metric, metric_title = primary_metric(sweep["problem"])
+    key = f"{sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}"
+    factor_title = FACTOR_TITLES.get(sweep["factor"], sweep["factor"])
     return {
-        "id": f"{sweep['problem']}-{sweep['exercise']}-{sweep['sweep']}",
+        "id": key.replace("/", "-"),
         "title": sweep["title"],
-        "factor_title": FACTOR_TITLES.get(sweep["factor"], sweep["factor"]),
+        "factor_title": factor_title,
         "figure": svg_data_uri(figure),
         "metric": metric,
         "metric_title": metric_title,
+        "narrative": describe_sweep(
+            table, factor_title, f"test_{metric}", ordered=sweep_axis(table, sweep["factor"])[2] != "categorical"
+        ),
+        "claims": [claim for claim in claims if key in claim["sweeps"]],
         "rows": appendix_rows(
             table, metric, original_rows(original, sweep["problem"], sweep["exercise"], sweep["sweep"])
         ),
@@ -77,40 +132,70 @@ def describe_run(params: dict) -> str:
     )
 
 
-def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str) -> list[dict]:
+def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str, original: pd.DataFrame) -> dict:
+    """The final models side by side: a column per model, a row per test metric."""
     metric, _ = primary_metric(problem)
-    extra = ["accuracy"] if problem == "usps" else ["rmse", "mae", "coverage95"]
-    rows = []
-    for row in finals[finals["problem"] == problem].to_dict("records"):
-        rows.append(
+    extra = ["accuracy"] if problem == "usps" else ["mse_std", "rmse", "mae", "mean_sigma", "coverage95"]
+    models = finals[finals["problem"] == problem].to_dict("records")
+    rows = [
+        {
+            "metric": "test " + m.replace("mse_std", "MSE of the mean (std. units)").replace("coverage95", "95% coverage")
+            .replace("mean_sigma", "mean σ").replace("rmse", "RMSE").replace("mae", "MAE").replace("_", " "),
+            "values": [_cell(model, f"test_{m}", m) for model in models],
+        }
+        for m in dict.fromkeys([metric, *extra])
+    ]
+    if models:
+        selection = models[0]["selection_metric"]
+        rows.insert(0, {"metric": selection.replace("_", " ") + " (selection)",
+                        "values": [_cell(model, selection, selection) for model in models]})
+    reported = original_rows(original, problem, "final", "final").get("seed_choice")
+    return {
+        "models": [
             {
-                "role": {"original_choice": "Original choice", "validation_best": "Best by validation"}[row["role"]],
-                "run_id": row["run_id"],
-                "hyperparameters": describe_run(layout_runs[row["run_id"]]["params"]),
-                "metrics": {m: _cell(row, f"test_{m}", m) for m in dict.fromkeys([metric, *extra])},
-                "selection": _cell(row, row["selection_metric"], row["selection_metric"]),
+                "role": ROLE_TITLES[model["role"]],
+                "run_id": model["run_id"],
+                "hyperparameters": describe_run(layout_runs[model["run_id"]]["params"]),
+                "diverged": model["n_diverged"],
             }
-        )
-    return rows
+            for model in models
+        ],
+        "rows": rows,
+        "selection_metric": models[0]["selection_metric"].replace("_", " ") if models else "",
+        "original": None if reported is None else fmt_metric(metric, reported["test"]),
+        "original_metric": None if reported is None else reported["metric"].replace("_", " "),
+    }
+
+
+def provenance_context(provenance: dict) -> dict:
+    config = provenance["configuration"]
+    return {
+        **provenance,
+        "config_yaml": yaml.safe_dump(config, sort_keys=False, default_flow_style=None, width=100),
+    }
 
 
 def build_context(
     layout: dict,
     tables: dict[str, pd.DataFrame],
     figures: dict[str, str],
+    problem_figures: dict[str, dict[str, str]],
     runs: pd.DataFrame,
     finals: pd.DataFrame,
+    verdicts: pd.DataFrame,
+    provenance: dict,
     original_path: str,
 ) -> dict:
-    """`tables` and `figures` are keyed by 'problem/exercise/sweep'."""
-    original = load_original(original_path)
+    """`tables` and `figures` are keyed by 'problem/exercise/sweep', `problem_figures` by problem, then name."""
+    original = flag_copies(load_original(original_path), layout)
+    claims = verdict_records(verdicts)
     problems = []
     for info in layout["problems"]:
         problem = info["id"]
         exercises = []
         for exercise in info["exercises"]:
             sweeps = [
-                sweep_context(s, tables[key], figures[key], original)
+                sweep_context(s, tables[key], figures[key], original, claims)
                 for s in layout["sweeps"]
                 if (s["problem"], s["exercise"]) == (problem, exercise["id"])
                 for key in [f"{s['problem']}/{s['exercise']}/{s['sweep']}"]
@@ -122,11 +207,15 @@ def build_context(
                 "id": problem,
                 "title": info["title"],
                 "exercises": exercises,
-                "finals": finals_context(finals, layout["runs"], problem),
+                "figures": {name: svg_data_uri(path) for name, path in problem_figures[problem].items()},
+                "baselines": info["baselines"],
+                "finals": finals_context(finals, layout["runs"], problem, original),
                 "n_runs": problem_runs["run_id"].nunique(),
                 "train_seconds": problem_runs["train_seconds"].sum(),
             }
         )
+    counts = {verdict: sum(c["verdict"] == verdict for c in claims) for verdict in VERDICT_CLASSES}
+    config = provenance["configuration"]
     return {
         "title": "Deep learning in practice: the hyperparameter study, rebuilt",
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -135,4 +224,8 @@ def build_context(
         "n_diverged": int(runs["diverged"].sum()),
         "train_seconds": runs["train_seconds"].sum(),
         "problems": problems,
+        "claims": claims,
+        "verdict_counts": {k: v for k, v in counts.items() if v},
+        "data": config["data"],
+        "provenance": provenance_context(provenance),
     }

@@ -42,3 +42,7 @@ def plot_house_features(data: dict, output: str) -> None:
     np.atleast_1d(axes)[0].set_ylabel("sale price (k$)")
     np.atleast_1d(axes)[0].legend(frameon=False, fontsize=7, markerscale=2)
     save_svg(fig, output)
+
+
+def plot_dataset(problem: str, data: dict, output: str) -> None:
+    {"usps": plot_usps_samples, "house": plot_house_features}[problem](data, output)

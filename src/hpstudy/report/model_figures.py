@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -111,3 +112,20 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
         for ax in (scatter_ax, coverage_ax):
             ax.grid(alpha=0.3, lw=0.5)
     save_svg(fig, output)
+
+
+ROLE_TITLES = {"original_choice": "Original choice", "validation_best": "Best by validation"}
+
+
+def final_predictions(finals: pd.DataFrame, prediction_files: list[str], problem: str) -> dict[str, pd.DataFrame]:
+    """The test predictions of the problem's final models, titled by role ('Original choice')."""
+    by_run = {Path(path).parent.name: path for path in prediction_files}
+    models = {}
+    for row in finals[finals["problem"] == problem].to_dict("records"):
+        models[f"{ROLE_TITLES[row['role']]} ({row['run_id']})"] = pd.read_csv(by_run[row["run_id"]])
+    return models
+
+
+def plot_final_models(problem: str, finals: pd.DataFrame, prediction_files: list[str], output: str) -> None:
+    models = final_predictions(finals, prediction_files, problem)
+    (plot_confusion if problem == "usps" else plot_house_predictions)(models, output)

@@ -1,0 +1,15 @@
+"""The baselines' histories -> their learning curves (one column per baseline)."""
+
+import pandas as pd
+
+from hpstudy.jobs import run_job
+from hpstudy.report.model_figures import plot_learning_curves
+
+
+def main(log):
+    histories = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
+    plot_learning_curves(histories, snakemake.output[0])
+    log(f"plotted {', '.join(histories)} -> {snakemake.output[0]}")
+
+
+run_job(main, snakemake.log[0])
