@@ -177,11 +177,17 @@ def test_a_value_of_the_wrong_type_is_named_with_the_expected_type(config, edit,
         (lambda c: c.update(seeds=[0, -1]), "seeds[1]: must be >= 0, got -1"),
         (
             lambda c: sweep(c, "optimisation", "epochs").update(values=[5, -1]),
-            "problems.usps.exercises.optimisation.sweeps.epochs.values[1].epochs: number of epochs must be >= 1, got -1",
+            (
+                "problems.usps.exercises.optimisation.sweeps.epochs.values[1].epochs: "
+                "number of epochs must be >= 1, got -1"
+            ),
         ),
         (
             lambda c: sweep(c, "optimisation", "batch_size").update(values=[10, 0]),
-            "problems.usps.exercises.optimisation.sweeps.batch_size.values[1].batch_size: batch size must be >= 1, got 0",
+            (
+                "problems.usps.exercises.optimisation.sweeps.batch_size.values[1].batch_size: "
+                "batch size must be >= 1, got 0"
+            ),
         ),
         (
             lambda c: sweep(c, "optimisation", "learning_rate").update(values=[0.1, 0]),
@@ -313,7 +319,8 @@ def test_a_sweep_value_setting_a_key_the_model_does_not_have_is_refused(config):
     message = config_error(config)
 
     assert message.startswith(
-        "problems.usps.exercises.optimisation.sweeps.optimizer.values[3].width: 'width' is not a hyperparameter of a usps cnn"
+        "problems.usps.exercises.optimisation.sweeps.optimizer.values[3].width: "
+        "'width' is not a hyperparameter of a usps cnn"
     )
 
 

@@ -7,7 +7,6 @@ the dry run; some then build and check that outputs changed only where they shou
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from e2e.workflow import snakemake, tiny_workflow
+from e2e.workflow import planned, snakemake, tiny_workflow
 from hpstudy.study import expand_study
 
 pytestmark = pytest.mark.e2e
@@ -37,15 +36,6 @@ def copy(built, tmp_path) -> Path:
     destination = tmp_path / "copy"
     shutil.copytree(built, destination, symlinks=True)
     return destination
-
-
-def planned(workdir: Path, *args: str) -> dict[str, int]:
-    """Jobs per rule of a dry run; {} when there is nothing to do."""
-    out = snakemake(workdir, "-n", *args).stdout
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
 
 
 def config_of(workdir: Path) -> dict:
