@@ -11,7 +11,9 @@ from hpstudy.report.provenance import collect
 
 def main(log):
     runs = pd.read_csv(snakemake.input.runs)
-    record = collect(list(snakemake.input.run_configs), list(snakemake.input.raw), runs, json.loads(snakemake.params.config))
+    record = collect(
+        list(snakemake.input.run_configs), list(snakemake.input.raw), runs, json.loads(snakemake.params.config)
+    )
     write_text(snakemake.output[0], json.dumps(record, indent=2, sort_keys=True) + "\n")
     log(f"git {record['git']['commit']} (dirty: {record['git']['dirty']})")
 

@@ -14,8 +14,8 @@ from hpstudy.report.claims import (
     evaluate_claim,
     validate_claims,
 )
-from hpstudy.report.narrative import describe_sweep, shape
 from hpstudy.report.compare import points
+from hpstudy.report.narrative import describe_sweep, shape
 from hpstudy.report.original import flag_copies, load_original
 
 

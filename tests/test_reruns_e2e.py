@@ -8,6 +8,7 @@ the dry run; some then build and check that outputs changed only where they shou
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,14 @@ pytestmark = pytest.mark.e2e
 
 REPORT_JOBS = {"render_html": 1, "render_pdf": 1, "all": 1}
 N_SWEEPS = 6  # in tests/e2e/tiny_config.yaml
-AFTER_AGGREGATION = {"aggregate_metrics": 1, "plot_sweep": N_SWEEPS, **REPORT_JOBS}
+AFTER_AGGREGATION = {
+    "aggregate_metrics": 1,
+    "plot_sweep": N_SWEEPS,
+    "plot_final_models": 2,
+    "evaluate_claims": 1,
+    "collect_provenance": 1,
+    **REPORT_JOBS,
+}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +99,7 @@ def test_a_baseline_change_retrains_exactly_the_runs_that_inherit_it(copy):
     new = set(expand_study(config).runs)
     # the CNN runs of both sweeps and the optimizer sweep inherit epochs; the final model sets its own
     assert len(new - old) == 5
-    assert planned(copy) == {"train_run": 5, **AFTER_AGGREGATION}
+    assert planned(copy) == {"train_run": 5, "plot_learning_curves": 1, **AFTER_AGGREGATION}
 
 
 def test_a_new_sweep_trains_only_its_new_runs_and_appears_in_the_report(copy):
@@ -114,8 +122,25 @@ def test_a_template_edit_rebuilds_only_the_report(copy, path):
     assert planned(copy) == REPORT_JOBS
 
 
+def test_a_claim_edit_reevaluates_the_verdicts_and_rebuilds_only_the_report(copy):
+    claims = copy / "report/claims.yaml"
+    claims.write_text(claims.read_text().replace("tolerance: 0.01}", "tolerance: 0.02}", 1))
+    assert planned(copy) == {"evaluate_claims": 1, **REPORT_JOBS}
+
+
+def test_a_caption_edit_plans_nothing_and_reaches_snakemakes_report(copy):
+    caption = copy / "report/captions/verdicts.rst"
+    caption.write_text(caption.read_text() + "\nEdited caption.\n")
+    assert planned(copy) == {}
+    snakemake(copy, "--report", "report.zip")
+    with zipfile.ZipFile(copy / "report.zip") as archive:
+        index = next(name for name in archive.namelist() if name.count("/") == 1 and name.endswith("report.html"))
+        assert "Edited caption." in archive.read(index).decode()
+
+
 def test_extended_seeds_retrain_every_run(copy):
-    assert planned(copy, "--config", "seeds=[0, 1, 2]") == {"train_run": 13, **AFTER_AGGREGATION}
+    planned_jobs = planned(copy, "--config", "seeds=[0, 1, 2]")
+    assert planned_jobs == {"train_run": 13, "plot_learning_curves": 2, **AFTER_AGGREGATION}
 
 
 def test_reformatted_config_with_reordered_keys_and_respelled_numbers_plans_nothing(copy):

@@ -95,6 +95,18 @@ class Study:
                 return sweep
         raise KeyError(f"{problem}/{exercise}/{name}")
 
+    def summary(self) -> dict:
+        """The study as it resolved: baselines and finals with every hyperparameter, and each
+        sweep's value labels. Normalised, so a reformatted config gives the same summary."""
+        return {
+            "baselines": {
+                problem: {name: self.runs[run_id].params for name, run_id in info["baselines"].items()}
+                for problem, info in self.problems.items()
+            },
+            "sweeps": {f"{s.problem}/{s.exercise}/{s.name}": [p.label for p in s.points] for s in self.sweeps},
+            "finals": {problem: self.runs[run_id].params for problem, run_id in self.finals.items()},
+        }
+
     def layout(self) -> dict:
         """Everything aggregation and the report need to know about the study's shape.
 

@@ -163,7 +163,10 @@ def raw_data_files():
 
 
 def resolved_config():
-    return canonical_json(config)
+    """The configuration as resolved, for provenance: without `data_mirror` (where the same
+    verified bytes came from) and normalised, so reformatting the config reruns nothing."""
+    settings = {key: config[key] for key in ("seeds", "device", "data", "downloads")}
+    return canonical_json(settings | STUDY.summary())
 
 
 def problem_title(wildcards):

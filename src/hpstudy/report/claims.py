@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import pandas as pd
 import yaml
@@ -66,7 +67,7 @@ def _listing(metric: str, points_: list[Point]) -> str:
 def check_trend(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
     """Rising (or falling) when the first-to-last gap counts and no step counts against it."""
     sign = {"increasing": 1, "decreasing": -1}[check["direction"]]
-    against = [(a, b) for a, b in zip(pts, pts[1:]) if sign * (b.mean - a.mean) < 0 and exceeds(b.mean - a.mean, a, b)]
+    against = [(a, b) for a, b in pairwise(pts) if sign * (b.mean - a.mean) < 0 and exceeds(b.mean - a.mean, a, b)]
     first, last = pts[0], pts[-1]
     overall = last.mean - first.mean
     listing = f"{metric_title(metric)}: {_listing(metric, pts)}"
@@ -124,11 +125,14 @@ def check_ordering(metric: str, pts: list[Point], check: dict, original) -> Chec
                 verdict = FAILS
             else:
                 verdict = INCONCLUSIVE
-            results.append((verdict, f"{a.label} − {b.label} = {fmt_gap(metric, gap)} ({fmt_noise(metric, spread(a, b))})"))
+            results.append(
+                (verdict, f"{a.label} − {b.label} = {fmt_gap(metric, gap)} ({fmt_noise(metric, spread(a, b))})")
+            )
     verdict = _combine([v for v, _ in results])
     margin_text = f", required margin {fmt_spread(metric, margin)}" if margin else ""
     return CheckResult(
-        verdict, f"{metric_title(metric)}: {_listing(metric, pts)}. " + "; ".join(t for _, t in results) + margin_text + "."
+        verdict,
+        f"{metric_title(metric)}: {_listing(metric, pts)}. " + "; ".join(t for _, t in results) + margin_text + ".",
     )
 
 
@@ -157,7 +161,9 @@ def check_optimum(metric: str, pts: list[Point], check: dict, original) -> Check
     if best in ends:
         inner = best_of(pts[1:-1], key=lambda p: p.mean)
         if exceeds(best.mean - inner.mean, best, inner):
-            return CheckResult(FAILS, f"{listing}. The {check['best']} value is at the end of the range ({best.label}).")
+            return CheckResult(
+                FAILS, f"{listing}. The {check['best']} value is at the end of the range ({best.label})."
+            )
         return CheckResult(
             INCONCLUSIVE,
             f"{listing}. The {check['best']} value is at {best.label}, within the seed spread of {inner.label}.",

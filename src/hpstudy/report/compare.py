@@ -69,11 +69,21 @@ def metric_kind(metric: str) -> str:
     return metric.split("_", 1)[1] if metric.startswith(("train_", "validation_", "test_")) else metric
 
 
+KIND_TITLES = {
+    "mse_std": "MSE of the mean (std. units)",
+    "coverage95": "95% coverage",
+    "mean_sigma": "mean σ",
+    "rmse": "RMSE",
+    "mae": "MAE",
+}
+
+
 def metric_title(metric: str) -> str:
-    """'test_accuracy' -> 'test accuracy', 'train_seconds' -> 'training time'."""
+    """'test_accuracy' -> 'test accuracy', 'test_mse_std' -> 'test MSE of the mean (std. units)'."""
     if metric == "train_seconds":
         return "training time"
-    return metric.replace("_", " ").replace("coverage95", "95% coverage").replace("rmse", "RMSE").replace("mae", "MAE")
+    split, _, kind = metric.partition("_")
+    return f"{split} {KIND_TITLES.get(kind, kind.replace('_', ' '))}"
 
 
 def fmt_point(metric: str, point: Point) -> str:

@@ -17,6 +17,7 @@ import yaml
 from ..hyperparameters import FACTOR_TITLES
 from ..study import format_value
 from .claims import FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
+from .compare import metric_title
 from .figures import sweep_axis
 from .metrics import fmt_mean_std, fmt_metric, primary_metric
 from .model_figures import ROLE_TITLES
@@ -95,7 +96,11 @@ def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
                 "css": VERDICT_CLASSES[first["verdict"]],
                 "sweeps": str(first["sweeps"]).split(),
                 "checks": [
-                    {"verdict": r["check_verdict"], "css": VERDICT_CLASSES[r["check_verdict"]], "evidence": r["evidence"]}
+                    {
+                        "verdict": r["check_verdict"],
+                        "css": VERDICT_CLASSES[r["check_verdict"]],
+                        "evidence": r["evidence"],
+                    }
                     for r in rows.to_dict("records")
                 ],
             }
@@ -139,16 +144,20 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str, origin
     models = finals[finals["problem"] == problem].to_dict("records")
     rows = [
         {
-            "metric": "test " + m.replace("mse_std", "MSE of the mean (std. units)").replace("coverage95", "95% coverage")
-            .replace("mean_sigma", "mean σ").replace("rmse", "RMSE").replace("mae", "MAE").replace("_", " "),
+            "metric": metric_title(f"test_{m}"),
             "values": [_cell(model, f"test_{m}", m) for model in models],
         }
         for m in dict.fromkeys([metric, *extra])
     ]
     if models:
         selection = models[0]["selection_metric"]
-        rows.insert(0, {"metric": selection.replace("_", " ") + " (selection)",
-                        "values": [_cell(model, selection, selection) for model in models]})
+        rows.insert(
+            0,
+            {
+                "metric": metric_title(selection) + " (selection)",
+                "values": [_cell(model, selection, selection) for model in models],
+            },
+        )
     reported = original_rows(original, problem, "final", "final").get("seed_choice")
     return {
         "models": [

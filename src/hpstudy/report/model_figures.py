@@ -60,8 +60,15 @@ def plot_confusion(models: dict[str, pd.DataFrame], output: str) -> None:
         ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
         for (true, guess), value in np.ndenumerate(share):
             if value >= 0.5:
-                ax.text(guess, true, f"{value:.0f}", ha="center", va="center", fontsize=6,
-                        color="white" if value > 60 else "black")
+                ax.text(
+                    guess,
+                    true,
+                    f"{value:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if value > 60 else "black",
+                )
         accuracy = np.trace(counts) / counts.sum()
         ax.set_title(f"{title}\ntest accuracy {100 * accuracy:.2f}% (all seeds)", fontsize=8)
         ax.set_xlabel("predicted digit")
@@ -88,8 +95,16 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
         actual, predicted = seed["price"].to_numpy() / 1000, seed["predicted"].to_numpy() / 1000
         gaussian = "sigma" in predictions and predictions["sigma"].notna().all()
         if gaussian:
-            scatter_ax.errorbar(actual, predicted, yerr=2 * seed["sigma"].to_numpy() / 1000, fmt="none",
-                                ecolor=SPLIT_STYLES["test"][0], alpha=0.25, lw=0.8, label="±2σ")
+            scatter_ax.errorbar(
+                actual,
+                predicted,
+                yerr=2 * seed["sigma"].to_numpy() / 1000,
+                fmt="none",
+                ecolor=SPLIT_STYLES["test"][0],
+                alpha=0.25,
+                lw=0.8,
+                label="±2σ",
+            )
         scatter_ax.scatter(actual, predicted, s=6, color=SPLIT_STYLES["test"][0], label="test house")
         limits = [min(actual.min(), predicted.min()), max(actual.max(), predicted.max())]
         scatter_ax.plot(limits, limits, color="#555555", lw=0.8, ls="--", label="perfect")
@@ -99,7 +114,9 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
         scatter_ax.legend(frameon=False, fontsize=7)
         if gaussian:
             for _, per_seed in predictions.groupby("seed"):
-                coverage_ax.plot(100 * COVERAGE_LEVELS, 100 * coverage_curve(per_seed), color="#9467bd", lw=1, alpha=0.7)
+                coverage_ax.plot(
+                    100 * COVERAGE_LEVELS, 100 * coverage_curve(per_seed), color="#9467bd", lw=1, alpha=0.7
+                )
             coverage_ax.plot([0, 100], [0, 100], color="#555555", lw=0.8, ls="--", label="calibrated")
             coverage_ax.set_xlabel("nominal level of the central interval (%)")
             coverage_ax.set_ylabel("test prices inside (%)")
@@ -107,8 +124,14 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
             coverage_ax.set_title("coverage of the predictive intervals (one line per seed)", fontsize=8)
         else:
             coverage_ax.set_axis_off()
-            coverage_ax.text(0.5, 0.5, "MSE head: no predictive\ndistribution to calibrate", ha="center",
-                             va="center", transform=coverage_ax.transAxes)
+            coverage_ax.text(
+                0.5,
+                0.5,
+                "MSE head: no predictive\ndistribution to calibrate",
+                ha="center",
+                va="center",
+                transform=coverage_ax.transAxes,
+            )
         for ax in (scatter_ax, coverage_ax):
             ax.grid(alpha=0.3, lw=0.5)
     save_svg(fig, output)

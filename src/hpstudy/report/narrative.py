@@ -9,6 +9,7 @@ diverged runs, and the range of training times.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pandas as pd
 
@@ -18,10 +19,10 @@ from .compare import Point, exceeds, fmt_noise, fmt_point, fmt_spread, metric_ti
 
 def shape(pts: list[Point]) -> str:
     """'rises', 'falls', 'peaks', 'dips', 'is flat' or 'varies' over an ordered sweep."""
-    signs = [(b.mean > a.mean) - (b.mean < a.mean) for a, b in zip(pts, pts[1:]) if exceeds(b.mean - a.mean, a, b)]
+    signs = [(b.mean > a.mean) - (b.mean < a.mean) for a, b in pairwise(pts) if exceeds(b.mean - a.mean, a, b)]
     if not signs:
         return "is flat"
-    changes = sum(1 for s, t in zip(signs, signs[1:]) if s != t)
+    changes = sum(1 for s, t in pairwise(signs) if s != t)
     if changes == 0:
         return "rises" if signs[0] > 0 else "falls"
     if changes == 1:

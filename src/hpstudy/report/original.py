@@ -37,10 +37,14 @@ def flag_copies(original: pd.DataFrame, layout: dict) -> pd.DataFrame:
     are a row copied between tables.
     """
     run_of = {
-        (s["problem"], s["exercise"], s["sweep"], p["label"]): p["run_id"] for s in layout["sweeps"] for p in s["points"]
+        (s["problem"], s["exercise"], s["sweep"], p["label"]): p["run_id"]
+        for s in layout["sweeps"]
+        for p in s["points"]
     }
     table = original.copy()
-    table["run_id"] = [run_of.get(key) for key in zip(table["problem"], table["exercise"], table["sweep"], table["value"])]
+    table["run_id"] = [
+        run_of.get(key) for key in zip(table["problem"], table["exercise"], table["sweep"], table["value"])
+    ]
     known = table.dropna(subset=["run_id", "test", "seconds"])
     for _, group in known.groupby(["problem", "test", "seconds"]):
         if group["run_id"].nunique() < 2:
@@ -68,5 +72,7 @@ def original_by_sweep(original: pd.DataFrame) -> dict[str, dict[str, dict]]:
     """Every sweep's rows by value label, keyed by 'problem/exercise/sweep'."""
     return {
         f"{problem}/{exercise}/{sweep}": original_rows(original, problem, exercise, sweep)
-        for problem, exercise, sweep in original[["problem", "exercise", "sweep"]].drop_duplicates().itertuples(index=False)
+        for problem, exercise, sweep in original[["problem", "exercise", "sweep"]]
+        .drop_duplicates()
+        .itertuples(index=False)
     }
