@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from synthetic import house_splits, usps_like, usps_splits
 
 from hpstudy import fetch, house, runio, train, usps
 from hpstudy import hyperparameters as hp
-from hpstudy.atomic import atomic_path, write_rows
+from hpstudy.atomic import atomic_path, write_rows, write_text
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, DataError, OutputError
 from hpstudy.evaluate import split_metrics
@@ -628,6 +629,14 @@ def test_a_writer_that_fails_leaves_neither_output_nor_temporary(tmp_path):
         raise RuntimeError("disk full")
 
     assert list(target.parent.iterdir()) == []
+
+
+def test_outputs_get_the_usual_file_mode_not_mkstemps_owner_only(tmp_path):
+    target = tmp_path / "report.html"
+    write_text(target, "<html></html>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_an_output_folder_that_is_a_file_is_refused_with_the_fix(tmp_path, monkeypatch):
