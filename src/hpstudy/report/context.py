@@ -11,6 +11,7 @@ import datetime
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -77,6 +78,7 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
                     fmt_metric("seconds", before["seconds"]),
                 ],
                 "delta": _delta(metric, delta) + (suffix if not math.isnan(delta) else ""),
+                "delta_value": delta,
                 "flag": before["flag"] if before is not None else "",
             }
         )
@@ -170,6 +172,10 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str, origin
             for model in models
         ],
         "rows": rows,
+        "headline": {
+            "metric": metric_title(f"test_{metric}"),
+            "values": [f"{ROLE_TITLES[m['role']].lower()} {_cell(m, f'test_{metric}', metric)}" for m in models],
+        },
         "selection_metric": models[0]["selection_metric"].replace("_", " ") if models else "",
         "original": None if reported is None else fmt_metric(metric, reported["test"]),
         "original_metric": None if reported is None else reported["metric"].replace("_", " "),
@@ -211,6 +217,14 @@ def build_context(
             ]
             exercises.append({"id": f"{problem}-{exercise['id']}", "title": exercise["title"], "sweeps": sweeps})
         problem_runs = runs[runs["problem"] == problem]
+        # how far the rebuilt test numbers sit from the original's, over the rows that have both
+        deltas = [
+            row["delta_value"]
+            for exercise in exercises
+            for sweep in exercise["sweeps"]
+            for row in sweep["rows"]
+            if not math.isnan(row["delta_value"]) and not row["flag"]
+        ]
         problems.append(
             {
                 "id": problem,
@@ -219,6 +233,14 @@ def build_context(
                 "figures": {name: svg_data_uri(path) for name, path in problem_figures[problem].items()},
                 "baselines": info["baselines"],
                 "finals": finals_context(finals, layout["runs"], problem, original),
+                "comparison": None
+                if not deltas or primary_metric(problem)[0] != "accuracy"
+                else {
+                    "n": len(deltas),
+                    "median": _delta("accuracy", float(np.median(deltas))),
+                    "low": _delta("accuracy", min(deltas)),
+                    "high": _delta("accuracy", max(deltas)),
+                },
                 "n_runs": problem_runs["run_id"].nunique(),
                 "train_seconds": problem_runs["train_seconds"].sum(),
             }
