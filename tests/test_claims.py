@@ -184,7 +184,7 @@ def test_narrative_names_best_worst_spread_and_divergence():
     t = table(["0.1", "1", "10"], [0.93, 0.92, 0.08], [0.002, 0.002, 0.0], diverged=[0, 0, 3])
     text = describe_sweep(t, "Learning rate", "test_accuracy", ordered=True)
     assert text.startswith("The best test accuracy is at learning rate 0.1 (93.00% ± 0.20%), the worst at 10 (8.00%).")
-    assert "the test accuracy falls; the gap of 85.00 pt exceeds the seed spread 0.20 pt." in text
+    assert "the test accuracy falls; the gap of 85.00 pt (seed spread 0.20 pt) is a real difference." in text
     assert "Diverged: 10 (3 of 3 seeds)" in text
     assert text.endswith("Training takes 1.0 to 1.0 s per seed.")
 
@@ -229,3 +229,12 @@ def test_original_slips_are_flagged(tmp_path):
     assert "epochs = 10" in flags["learning_rate", "0.5"]
     # the baseline repeated in two sweeps is the same run: not a copy
     assert flags["learning_rate", "0.1"] == "" and flags["batch_size", "10"] == ""
+
+
+def test_the_evidence_says_why_a_gap_has_no_seed_spread():
+    shared = table(["sgd", "adam"], [5.0, 6.0], [0.0, 0.0], metric="train_seconds")
+    check = {"rule": "ordering", "metric": "train_seconds", "higher": ["adam"], "lower": ["sgd"]}
+    assert "a run's seeds train together and share one time" in verdict(check, shared)[1]
+    single = table(["relu", "tanh"], [0.9, 0.8]).assign(n_seeds=1)
+    check = {"rule": "equivalent", "metric": "test_accuracy", "tolerance": 0.01}
+    assert "one seed, so no seed spread" in verdict(check, single)[1]

@@ -76,27 +76,31 @@ def check_trend(metric: str, pts: list[Point], check: dict, original) -> CheckRe
         return CheckResult(
             FAILS,
             f"{listing}. From {a.label} to {b.label} it moves {fmt_gap(metric, b.mean - a.mean)}, against the claimed "
-            f"{check['direction']} trend, beyond the {fmt_noise(metric, spread(a, b))}.",
+            f"{check['direction']} trend ({fmt_noise(metric, a, b)}).",
         )
     if sign * overall > 0 and exceeds(overall, first, last):
         return CheckResult(
             HOLDS,
             f"{listing}. {check['direction'].capitalize()} from {first.label} to {last.label} by "
-            f"{fmt_gap(metric, overall)} ({fmt_noise(metric, spread(first, last))}).",
+            f"{fmt_gap(metric, overall)} ({fmt_noise(metric, first, last)}).",
         )
     return CheckResult(
         INCONCLUSIVE,
-        f"{listing}. From {first.label} to {last.label} it moves {fmt_gap(metric, overall)}: not in the claimed "
-        f"direction, or inside the {fmt_noise(metric, spread(first, last))}.",
+        f"{listing}. From {first.label} to {last.label} it moves {fmt_gap(metric, overall)} "
+        f"({fmt_noise(metric, first, last)}): not in the claimed direction, or not beyond the spread.",
     )
 
 
-def _agreement(metric: str, gap: float, noise: float, tolerance: float, what: str) -> CheckResult:
-    """Equal within `tolerance`: holds, beyond it and beyond the noise: fails, else inconclusive."""
-    text = f"{what} differ by {fmt_spread(metric, abs(gap))} (tolerance {fmt_spread(metric, tolerance)}, {fmt_noise(metric, noise)})"
+def _agreement(metric: str, a: Point, b: Point, tolerance: float, what: str) -> CheckResult:
+    """Equal within `tolerance`: holds, beyond it and beyond the seed spread: fails, else inconclusive."""
+    gap = a.mean - b.mean
+    text = (
+        f"{what} differ by {fmt_spread(metric, abs(gap))} "
+        f"(tolerance {fmt_spread(metric, tolerance)}, {fmt_noise(metric, a, b)})"
+    )
     if abs(gap) <= tolerance:
         return CheckResult(HOLDS, text + ".")
-    if abs(gap) > noise:
+    if exceeds(gap, a, b):
         return CheckResult(FAILS, text + ".")
     return CheckResult(INCONCLUSIVE, text + ": the seeds scatter more than the tolerance.")
 
@@ -104,9 +108,7 @@ def _agreement(metric: str, gap: float, noise: float, tolerance: float, what: st
 def check_equivalent(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
     high = max(pts, key=lambda p: p.mean)
     low = min(pts, key=lambda p: p.mean)
-    result = _agreement(
-        metric, high.mean - low.mean, spread(high, low), float(check["tolerance"]), f"{high.label} and {low.label}"
-    )
+    result = _agreement(metric, high, low, float(check["tolerance"]), f"{high.label} and {low.label}")
     result.evidence = f"{metric_title(metric)}: {_listing(metric, pts)}. The extremes {result.evidence}"
     return result
 
@@ -125,9 +127,7 @@ def check_ordering(metric: str, pts: list[Point], check: dict, original) -> Chec
                 verdict = FAILS
             else:
                 verdict = INCONCLUSIVE
-            results.append(
-                (verdict, f"{a.label} − {b.label} = {fmt_gap(metric, gap)} ({fmt_noise(metric, spread(a, b))})")
-            )
+            results.append((verdict, f"{a.label} − {b.label} = {fmt_gap(metric, gap)} ({fmt_noise(metric, a, b)})"))
     verdict = _combine([v for v, _ in results])
     margin_text = f", required margin {fmt_spread(metric, margin)}" if margin else ""
     return CheckResult(
@@ -184,7 +184,7 @@ def check_original(metric: str, pts: list[Point], check: dict, original: pd.Data
     if number is None or math.isnan(number):
         raise KeyError(f"the original reports no {split} value for {point.label}")
     theirs = Point("original", number, 0.0, 0, 1)
-    result = _agreement(metric, point.mean - number, point.std, float(check["tolerance"]), "rebuilt and original")
+    result = _agreement(metric, point, theirs, float(check["tolerance"]), "rebuilt and original")
     result.evidence = (
         f"{metric_title(metric)} of {point.label}: rebuilt {fmt_point(metric, point)}, original "
         f"{fmt_point(metric, theirs)}; {result.evidence}"

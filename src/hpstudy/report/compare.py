@@ -109,6 +109,13 @@ def fmt_spread(metric: str, value: float) -> str:
     return fmt_gap(metric, value).lstrip("+")
 
 
-def fmt_noise(metric: str, value: float) -> str:
-    """The seed spread of a gap; zero only when there was one seed."""
-    return f"seed spread {fmt_spread(metric, value)}" if value > 0 else "one seed, so no seed spread"
+def fmt_noise(metric: str, a: Point, b: Point) -> str:
+    """The seed spread of the gap between two points, or why there is none."""
+    value = spread(a, b)
+    if value > 0:
+        return f"seed spread {fmt_spread(metric, value)}"
+    if a.seeds == 1 and b.seeds == 1:
+        return "one seed, so no seed spread"
+    if metric == "train_seconds":
+        return "no seed spread: a run's seeds train together and share one time"
+    return "no seed spread"

@@ -27,6 +27,7 @@ def fmt_metric(metric: str, value: float) -> str:
 
 def fmt_mean_std(metric: str, mean: float, std: float) -> str:
     text = fmt_metric(metric, mean)
-    if std is None or (isinstance(std, float) and math.isnan(std)) or text == "—":
+    # no spread to show: one seed, or seeds that share one measurement (the training time of a run)
+    if std is None or (isinstance(std, float) and math.isnan(std)) or std == 0 or text == "—":
         return text
     return f"{text} ± {fmt_metric(metric, std).lstrip('$')}"

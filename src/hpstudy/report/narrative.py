@@ -14,7 +14,7 @@ from itertools import pairwise
 import pandas as pd
 
 from ..aggregate import higher_is_better
-from .compare import Point, exceeds, fmt_noise, fmt_point, fmt_spread, metric_title, points, spread
+from .compare import Point, exceeds, fmt_noise, fmt_point, fmt_spread, metric_title, points
 
 
 def shape(pts: list[Point]) -> str:
@@ -50,11 +50,14 @@ def describe_sweep(table: pd.DataFrame, factor_title: str, metric: str, ordered:
             f"the worst at {worst.label} ({fmt_point(metric, worst)})."
         )
         counts = exceeds(gap, best, worst)
-        verdict = "exceeds" if counts else "does not exceed"
         trend = f"Over the sweep the {title} {shape(pts)}; the " if ordered and len(pts) > 2 else "The "
         sentences.append(
-            f"{trend}gap of {fmt_spread(metric, abs(gap))} {verdict} the {fmt_noise(metric, spread(best, worst))}"
-            + ("." if counts else ", so the values are indistinguishable at this number of seeds.")
+            f"{trend}gap of {fmt_spread(metric, abs(gap))} ({fmt_noise(metric, best, worst)}) "
+            + (
+                "is a real difference."
+                if counts
+                else "is not: the values are indistinguishable at this number of seeds."
+            )
         )
     diverged = [p for p in every if p.diverged]
     if diverged:
