@@ -95,7 +95,9 @@ def test_replicas_match_plain_runs_seed_by_seed(request, problem, params):
 def test_stacked_network_starts_from_each_seeds_own_initialisation(usps_data):
     models = train.initial_models("usps", CNN, 256, SEEDS)
     x = torch.as_tensor(usps_data["x_test"])
-    out = stack(models)(x.expand(len(SEEDS), -1, -1))
+    net = stack(models)
+    inputs = net.inputs(x)
+    out = net(inputs.expand(len(SEEDS), *inputs.shape))
     for k, seed in enumerate(SEEDS):
         torch.manual_seed(seed)
         alone = build_model("usps", CNN, 256)

@@ -41,7 +41,7 @@ from .replicas import stack
 from .splits import SPLITS
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
-EVAL_CHUNK = 1024  # samples per replica per evaluation pass: bounds memory at many replicas
+EVAL_CHUNK = 256  # samples per replica per evaluation pass: bounds memory; in cache, faster than 1024
 DIVERGENCE_FACTOR = 10.0
 
 
@@ -93,11 +93,19 @@ def divergence_threshold(initial_loss: torch.Tensor) -> torch.Tensor:
     return initial_loss + DIVERGENCE_FACTOR * initial_loss.abs()
 
 
+def gather(samples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """samples[index] for a (K, B) index: index_select took a quarter of the time on the patches."""
+    return samples.index_select(0, index.flatten()).view(*index.shape, *samples.shape[1:])
+
+
 @torch.no_grad()
 def predict_replicas(net: torch.nn.Module, x: torch.Tensor, replicas: int) -> torch.Tensor:
     """Every replica's output on the same inputs: (N, F) -> (K, N, ...)."""
     net.eval()
-    chunks = [net(x[i : i + EVAL_CHUNK].expand(replicas, -1, -1)) for i in range(0, len(x), EVAL_CHUNK)]
+    chunks = []
+    for i in range(0, len(x), EVAL_CHUNK):
+        inputs = net.inputs(x[i : i + EVAL_CHUNK])
+        chunks.append(net(inputs.expand(replicas, *inputs.shape)))
     net.train()
     return torch.cat(chunks, dim=1)
 
@@ -109,6 +117,7 @@ def train_run(
     x, y = tensors["x_train"], tensors["y_train"]
     replicas = len(seeds)
     net = stack(initial_models(problem, params, x.shape[1], seeds)).to(device)
+    inputs = net.inputs(x)  # a CNN's image patches are cut once, not at every step
     optimizer = OPTIMIZERS[params["optimizer"]](net.parameters(), lr=params["learning_rate"])
     loss_fn = LOSSES[(problem, params["loss"])]
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]  # each seed's own data order
@@ -131,7 +140,7 @@ def train_run(
         total = torch.zeros(replicas, device=device)
         for start in range(0, n, batch_size):
             index = order[:, start : start + batch_size]  # (K, B): replica k's batch
-            per_replica = loss_fn(net(x[index]), y[index]).mean(-1)
+            per_replica = loss_fn(net(gather(inputs, index)), gather(y, index)).mean(-1)
             alive &= torch.isfinite(per_replica)
             masked = torch.where(alive, per_replica, torch.zeros_like(per_replica))
             optimizer.zero_grad(set_to_none=True)
