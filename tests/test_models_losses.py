@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from hpstudy.losses import LOSSES, cross_entropy, gaussian_nll, mse, mse_one_hot
+from hpstudy.losses import GRADIENTS, LOSSES, cross_entropy, gaussian_nll, mse, mse_one_hot
 from hpstudy.models import build_model
 
 USPS_MLP = dict(architecture="mlp", hidden_layers=2, width=7, activation="tanh")
@@ -72,6 +72,21 @@ def test_gaussian_nll_can_be_negative_on_standardised_targets():
 
 def test_every_problem_loss_pair_has_a_loss():
     assert set(LOSSES) == {("usps", "mse"), ("usps", "cross_entropy"), ("house", "mse"), ("house", "gaussian_nll")}
+
+
+@pytest.mark.parametrize("pair", sorted(LOSSES))
+def test_written_out_gradients_match_autograd(pair):
+    torch.manual_seed(0)
+    if pair[0] == "usps":
+        output, target = torch.randn(3, 5, 10, dtype=torch.float64), torch.randint(0, 10, (3, 5))
+    elif pair[1] == "gaussian_nll":
+        output = torch.stack([torch.randn(3, 5), torch.rand(3, 5) + 0.1], dim=-1).double()
+        target = torch.randn(3, 5, dtype=torch.float64)
+    else:
+        output, target = torch.randn(3, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)
+    output.requires_grad_()
+    (expected,) = torch.autograd.grad(LOSSES[pair](output, target).sum(), output)
+    torch.testing.assert_close(GRADIENTS[pair](output.detach(), target), expected)
 
 
 def test_losses_give_one_value_per_sample_of_every_replica():

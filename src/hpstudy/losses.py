@@ -3,6 +3,10 @@
 Each function returns one loss per sample (shape of the targets), so the same
 code gives a network's batch loss (`.mean()` over N) and, for K replicas
 trained together, one mean loss per replica (`.mean(-1)` over (K, N)).
+
+GRADIENTS holds each loss's derivative by the network's output, written out for
+the training engine, which takes its gradients without autograd (see `replicas`);
+tests/test_models_losses.py checks them against autograd.
 """
 
 from __future__ import annotations
@@ -36,9 +40,34 @@ def gaussian_nll(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     return 0.5 * (variance.log() + (target - mean).square() / variance)
 
 
+def mse_one_hot_gradient(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return (logits - F.one_hot(labels, USPS_CLASSES).to(logits.dtype)) * (2 / USPS_CLASSES)
+
+
+def cross_entropy_gradient(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(logits, -1) - F.one_hot(labels, USPS_CLASSES).to(logits.dtype)
+
+
+def mse_gradient(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return 2 * (prediction - target)
+
+
+def gaussian_nll_gradient(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    mean, variance = prediction[..., 0], prediction[..., 1]
+    error = mean - target
+    return torch.stack([error / variance, 0.5 * (1 - error.square() / variance) / variance], dim=-1)
+
+
 LOSSES = {
     ("usps", "mse"): mse_one_hot,
     ("usps", "cross_entropy"): cross_entropy,
     ("house", "mse"): mse,
     ("house", "gaussian_nll"): gaussian_nll,
+}
+
+GRADIENTS = {
+    ("usps", "mse"): mse_one_hot_gradient,
+    ("usps", "cross_entropy"): cross_entropy_gradient,
+    ("house", "mse"): mse_gradient,
+    ("house", "gaussian_nll"): gaussian_nll_gradient,
 }

@@ -35,7 +35,7 @@ from .evaluate import (
     test_predictions,
     to_tensors,
 )
-from .losses import LOSSES
+from .losses import GRADIENTS, LOSSES
 from .models import build_model
 from .replicas import stack
 from .splits import SPLITS
@@ -119,7 +119,7 @@ def train_run(
     net = stack(initial_models(problem, params, x.shape[1], seeds)).to(device)
     inputs = net.inputs(x)  # a CNN's image patches are cut once, not at every step
     optimizer = OPTIMIZERS[params["optimizer"]](net.parameters(), lr=params["learning_rate"])
-    loss_fn = LOSSES[(problem, params["loss"])]
+    loss_fn, loss_gradient = LOSSES[(problem, params["loss"])], GRADIENTS[(problem, params["loss"])]
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]  # each seed's own data order
     y_scale = target_scale(problem, data)
 
@@ -140,13 +140,16 @@ def train_run(
         total = torch.zeros(replicas, device=device)
         for start in range(0, n, batch_size):
             index = order[:, start : start + batch_size]  # (K, B): replica k's batch
-            per_replica = loss_fn(net(gather(inputs, index)), gather(y, index)).mean(-1)
-            alive &= torch.isfinite(per_replica)
-            masked = torch.where(alive, per_replica, torch.zeros_like(per_replica))
-            optimizer.zero_grad(set_to_none=True)
-            masked.sum().backward()
-            optimizer.step()
-            total += masked.detach() * index.shape[1]
+            target = gather(y, index)
+            with torch.no_grad():  # the gradients are taken by hand (see replicas)
+                out = net(gather(inputs, index), record=True)
+                per_replica = loss_fn(out, target).mean(-1)
+                alive &= torch.isfinite(per_replica)
+                # the gradient of the sum of the live replicas' mean losses: where, as NaN * 0 is NaN
+                live = alive.view(-1, *[1] * (out.dim() - 1))
+                net.backward(torch.where(live, loss_gradient(out, target) / index.shape[1], 0.0))
+                optimizer.step()
+                total += torch.where(alive, per_replica, 0.0) * index.shape[1]
         train_losses, finite = (total / n).tolist(), alive.tolist()
         validation = predict_replicas(net, x_validation, replicas)
         seconds = time.perf_counter() - started
