@@ -75,10 +75,25 @@ def both_ways(problem, params, data, seeds=SEEDS):
         ("usps", CNN),
         ("usps", {**CNN, "loss": "mse", "optimizer": "sgd"}),
         ("usps", {**MLP, "loss": "cross_entropy", "optimizer": "rmsprop", "learning_rate": 0.001}),
+        ("usps", {**CNN, "conv_layers": 1, "activation": "leaky_relu", "loss": "mse", "optimizer": "sgd"}),
+        ("usps", {**CNN, "conv_layers": 3, "activation": "tanh", "optimizer": "rmsprop", "learning_rate": 0.001}),
+        ("usps", {**MLP, "hidden_layers": 1, "activation": "sigmoid", "optimizer": "adam", "learning_rate": 0.01}),
         ("house", HOUSE_MSE),
         ("house", HOUSE_GAUSSIAN),
+        ("house", {**HOUSE_GAUSSIAN, "hidden_layers": 3, "activation": "relu", "optimizer": "sgd"}),
     ],
-    ids=["mlp-mse-sgd", "cnn-ce-adam", "cnn-mse-sgd", "mlp-ce-rmsprop", "house-mse", "house-gaussian"],
+    ids=[
+        "mlp-mse-sgd",
+        "cnn-ce-adam",
+        "cnn-mse-sgd",
+        "mlp-ce-rmsprop",
+        "cnn1-leaky-mse-sgd",
+        "cnn3-tanh-ce-rmsprop",
+        "mlp1-sigmoid-mse-adam",
+        "house-mse",
+        "house-gaussian",
+        "house-gaussian3-relu-sgd",
+    ],
 )
 def test_replicas_match_plain_runs_seed_by_seed(request, problem, params):
     data = request.getfixturevalue(f"{problem}_data")
