@@ -22,6 +22,7 @@ rule train_run:
     resources:
         mem_mb=1000,
         runtime=30,
+        gpu=1 if config["device"] == "cuda" else 0,  # a cluster job asks for a GPU (see profiles/slurm)
     conda:
         "../envs/study.yaml"
     script:
