@@ -26,14 +26,25 @@ for port in 6817 6818; do
   fi
 done
 
-# --- 1. packages (no systemd here: their post-install scripts start nothing)
+# --- 1. packages. Their post-install scripts must not start system-wide daemons
+# (nothing would stop them): a policy-rc.d that refuses every start, for the
+# install only, unless the machine has one already (container images do).
 pkgs="slurmctld slurmd slurm-client munge"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
   echo "slurm-up: installing $pkgs"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q --no-install-recommends $pkgs >"/tmp/hpstudy-slurm-apt.log" 2>&1 || {
-    apt-get update -qq && apt-get install -y -q --no-install-recommends $pkgs >"/tmp/hpstudy-slurm-apt.log" 2>&1
-  } || { tail -20 /tmp/hpstudy-slurm-apt.log >&2; exit 1; }
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"
+  fi
+  ok=0
+  apt-get install -y -q --no-install-recommends $pkgs >"/tmp/hpstudy-slurm-apt.log" 2>&1 && ok=1
+  if [ $ok = 0 ]; then   # stale package lists: update them once
+    apt-get update -qq && apt-get install -y -q --no-install-recommends $pkgs >"/tmp/hpstudy-slurm-apt.log" 2>&1 && ok=1
+  fi
+  [ -n "$policy" ] && rm -f "$policy"
+  [ $ok = 1 ] || { tail -20 /tmp/hpstudy-slurm-apt.log >&2; exit 1; }
 fi
 t_install=$(( $(date +%s) - t0 ))
 
