@@ -28,7 +28,6 @@ from .splits import SPLITS
 from .train import EVAL_CHUNK, OPTIMIZERS, SeedResult, divergence_threshold
 
 
-
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     model.eval()

@@ -31,4 +31,3 @@ def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray
 def load_splits(path: str | Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as data:
         return {key: data[key] for key in data.files}
-
