@@ -19,16 +19,20 @@ def usps_like(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return images.astype(np.float32), labels.astype(np.int32)
 
 
-def write_usps_h5(path: Path, n_train: int, n_test: int) -> Path:
+def write_h5(path: Path, groups: dict[str, tuple[np.ndarray, np.ndarray]]) -> Path:
+    """The Kaggle USPS packaging: one group per split with `data` and `target` datasets."""
     import h5py
 
     with h5py.File(path, "w") as handle:
-        for split, n, seed in (("train", n_train, 0), ("test", n_test, 1)):
-            images, labels = usps_like(n, seed)
-            group = handle.create_group(split)
-            group.create_dataset("data", data=images)
-            group.create_dataset("target", data=labels)
+        for name, (data, target) in groups.items():
+            group = handle.create_group(name)
+            group.create_dataset("data", data=data)
+            group.create_dataset("target", data=target)
     return path
+
+
+def write_usps_h5(path: Path, n_train: int, n_test: int) -> Path:
+    return write_h5(path, {"train": usps_like(n_train, 0), "test": usps_like(n_test, 1)})
 
 
 def libsvm_lines(images: np.ndarray, labels: np.ndarray) -> str:

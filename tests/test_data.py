@@ -8,9 +8,9 @@ from __future__ import annotations
 import bz2
 import hashlib
 
-import h5py
 import numpy as np
 import pytest
+from synthetic import write_h5
 
 from hpstudy import fetch, house, usps
 from hpstudy.errors import DataError
@@ -260,15 +260,6 @@ def test_libsvm_empty_file_has_no_samples(tmp_path):
 
 
 # --------------------------------------------------------------------------- USPS, HDF5 (Kaggle) packaging
-
-
-def write_h5(path, groups):
-    with h5py.File(path, "w") as handle:
-        for name, (data, target) in groups.items():
-            group = handle.create_group(name)
-            group.create_dataset("data", data=data)
-            group.create_dataset("target", data=target)
-    return path
 
 
 def kaggle_split(n, offset=0):

@@ -18,12 +18,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 import torch
 import yaml
-from synthetic import house_splits, usps_like, usps_splits
+from synthetic import house_splits, usps_like, usps_splits, write_h5
 
 from hpstudy import fetch, house, runio, train, usps
 from hpstudy import hyperparameters as hp
@@ -494,15 +493,6 @@ def test_a_missing_mirror_file_without_network_says_how_to_fix_it(tmp_path):
     assert list(destination.parent.iterdir()) == []
 
 
-def write_h5(path, **splits):
-    with h5py.File(path, "w") as handle:
-        for split, (data, target) in splits.items():
-            group = handle.create_group(split)
-            group.create_dataset("data", data=data)
-            group.create_dataset("target", data=target)
-    return path
-
-
 def good_split(n=20):
     return usps_like(n, 0)
 
@@ -520,7 +510,7 @@ def good_split(n=20):
     ids=["images-3d", "target-2d", "nan-pixels", "0-255-pixels", "fractional-labels", "negative-label"],
 )
 def test_an_h5_file_with_unexpected_shapes_or_values_is_refused_with_the_fix(tmp_path, test_split, expected):
-    path = write_h5(tmp_path / "usps.h5", train=good_split(), test=test_split)
+    path = write_h5(tmp_path / "usps.h5", {"train": good_split(), "test": test_split})
 
     with pytest.raises(DataError, match=expected) as error:
         usps.read_h5(path)
@@ -529,7 +519,7 @@ def test_an_h5_file_with_unexpected_shapes_or_values_is_refused_with_the_fix(tmp
 
 
 def test_an_h5_file_without_the_groups_names_them_and_the_other_packaging(tmp_path):
-    path = write_h5(tmp_path / "usps.h5", training=good_split(), testing=good_split())
+    path = write_h5(tmp_path / "usps.h5", {"training": good_split(), "testing": good_split()})
 
     with pytest.raises(DataError) as error:
         usps.read_h5(path)

@@ -18,7 +18,7 @@ import yaml
 from ..hyperparameters import FACTOR_TITLES
 from ..study import format_value
 from .claims import FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
-from .compare import metric_title
+from .compare import fmt_gap, metric_title
 from .figures import sweep_axis
 from .metrics import fmt_mean_std, fmt_metric, primary_metric
 from .model_figures import ROLE_TITLES
@@ -47,9 +47,7 @@ def _cell(row: dict, column: str, metric: str) -> str:
 
 
 def _delta(metric: str, delta: float) -> str:
-    if math.isnan(delta):
-        return "—"
-    return f"{100 * delta:+.2f} pt" if metric == "accuracy" else f"{delta:+.4f}"
+    return "—" if math.isnan(delta) else fmt_gap(metric, delta)
 
 
 def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -> list[dict]:
