@@ -175,9 +175,12 @@ def test_provenance_parts(tmp_path):
     for i, device in enumerate(["cpu", "cpu", "cuda"]):
         path = tmp_path / f"config{i}.json"
         path.write_text(
-            json.dumps({"provenance": {"device": device, "threads": 1, "slurm_job_id": "7" if i else None}})
+            json.dumps(
+                {"provenance": {"device": device, "threads": 1, "slurm_job_id": "7" if i else None, "peak_rss_mb": i}}
+            )
         )
         configs.append(str(path))
     environment = training_environment(configs)
     assert environment["device"] == "cpu (2 runs), cuda (1 run)"
     assert environment["SLURM jobs"] == "2"
+    assert environment["peak memory of a job"] == "2 MB"

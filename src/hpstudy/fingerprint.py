@@ -19,7 +19,18 @@ PACKAGE = Path(__file__).resolve().parent
 # The modules whose code decides a step's outputs, by step.
 STEP_MODULES = {
     "prepare": ("usps", "house", "splits", "atomic"),
-    "train": ("models", "losses", "replicas", "train", "evaluate", "splits", "runio", "atomic"),
+    "train": (
+        "models",
+        "losses",
+        "replicas",
+        "optimizers",
+        "train",
+        "train_job",
+        "evaluate",
+        "splits",
+        "runio",
+        "atomic",
+    ),
     "aggregate": ("aggregate", "hyperparameters", "atomic"),
     "report": (
         "report/claims",

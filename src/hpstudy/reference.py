@@ -25,7 +25,10 @@ from .evaluate import (
 from .losses import LOSSES
 from .models import build_model
 from .splits import SPLITS
-from .train import EVAL_CHUNK, OPTIMIZERS, SeedResult, divergence_threshold
+from .train import EVAL_CHUNK, SeedResult, divergence_threshold
+
+# torch.optim itself, as a plain training loop uses it (the engine has its own copies of the rules)
+TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
 
 
 @torch.no_grad()
@@ -42,7 +45,7 @@ def train_seed(
     x, y = tensors["x_train"], tensors["y_train"]
     torch.manual_seed(seed)
     model = build_model(problem, params, x.shape[1]).to(x.device)
-    optimizer = OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
+    optimizer = TORCH_OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
     loss_fn = LOSSES[(problem, params["loss"])]
     generator = torch.Generator().manual_seed(seed)
     y_scale = target_scale(problem, data)

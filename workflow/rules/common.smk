@@ -4,6 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from hpstudy import warm
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
 from hpstudy.fingerprint import code_fingerprint
@@ -19,12 +20,33 @@ except ConfigError as error:
     raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
 
 
-# Before the first job of a real run (not a dry run): the output folders.
+def use_warm_trainer():
+    """Train in a warm process (see hpstudy.warm): local jobs only, in this environment only."""
+    return (
+        config.get("warm_trainer", True)
+        and warm.available()
+        and workflow.local_exec
+        and not workflow.deployment_settings.deployment_method
+    )
+
+
+# Before the first job of a real run (not a dry run): the output folders, then the warm trainer.
 onstart:
     try:
         check_writable(["resources", "results", "logs"])
     except OutputError as error:
         raise WorkflowError(str(error)) from None
+    if use_warm_trainer():
+        Path("logs").mkdir(exist_ok=True)
+        warm.start("logs/warm_trainer.log")
+
+
+onsuccess:
+    warm.stop()
+
+
+onerror:
+    warm.stop()
 
 
 NAME = "[A-Za-z0-9_]+"

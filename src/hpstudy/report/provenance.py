@@ -64,7 +64,13 @@ def training_environment(run_configs: list[str]) -> dict[str, str]:
         "torch": _counted(r.get("torch_version") for r in records),
         "host": _counted(r.get("host") for r in records),
         "SLURM jobs": str(sum(1 for r in records if r.get("slurm_job_id"))),
+        "peak memory of a job": _peak_memory(r.get("peak_rss_mb") for r in records),
     }
+
+
+def _peak_memory(values) -> str:
+    known = [v for v in values if v is not None]
+    return f"{max(known):.0f} MB" if known else "not recorded"
 
 
 def data_files(raw_files: list[str], downloads: dict) -> list[dict]:

@@ -1,0 +1,168 @@
+"""The warm trainer: training jobs that do not each pay for importing torch.
+
+A training job's own process spends 1.2-1.6 s here importing torch before any
+work, longer than training most of the study's house-price runs. So a local
+build starts one server process when it begins (the Snakefile's onstart): it
+imports torch and the engine once, then forks a child for every training job
+that asks. The child starts with all of that imported, trains the run and writes
+its files exactly as the job's own process would (`train_job.run`), and sends
+its exit status back. The job's script waits for it meanwhile, so Snakemake's
+scheduling, per-run caching, logs and `--cores` limit are all unchanged.
+
+Used only where it is safe: on Linux (fork after importing torch), for local
+execution (a cluster job runs on its node, within its own allocation), and
+without conda or containers (the child would run outside the job's software).
+A job that cannot reach the server trains in its own process. The server ends
+with the workflow: stopped by onsuccess/onerror, and by itself once the
+Snakemake process that started it is gone.
+
+    python -m hpstudy.warm FD PARENT_PID   # the server; started by `start`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from functools import partial
+
+from .jobs import quick_exit, run_logged
+
+ENV = "HPSTUDY_WARM_TRAINER"  # the server's socket, for the jobs of the Snakemake process that started it
+READY = b"R"  # sent once the server's child has taken the job; before that a job may still train itself
+READY_TIMEOUT = 60.0  # seconds; a server that does not answer by then is passed over
+_server: subprocess.Popen | None = None
+
+
+def available() -> bool:
+    return sys.platform == "linux"
+
+
+def start(log_path: str) -> None:
+    """Start the server for the jobs of this process: they find it through $HPSTUDY_WARM_TRAINER.
+
+    The socket is bound here, before the server imports anything, so that no job
+    can start before it exists; jobs that connect early wait in its backlog."""
+    global _server
+    directory = tempfile.mkdtemp(prefix="hpstudy-trainer-")
+    path = os.path.join(directory, "socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen(128)
+        with open(log_path, "a", encoding="utf-8") as log:
+            _server = subprocess.Popen(
+                [sys.executable, "-m", "hpstudy.warm", str(listener.fileno()), str(os.getpid())],
+                pass_fds=[listener.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches the jobs, which end their children
+            )
+    os.environ[ENV] = path
+
+
+def stop() -> None:
+    global _server
+    path = os.environ.pop(ENV, None)
+    if _server is not None:
+        _server.terminate()
+        _server.wait()
+        _server = None
+    if path:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
+def train(request: dict) -> None:
+    """Run a training job (see `train_job`) in the warm trainer if there is one, else here; then exit."""
+    code = train_in_server(request)
+    if code is None:
+        from . import train_job  # imports torch: only where the job trains itself
+
+        code = run_logged(partial(train_job.run, request), request["log"])
+    quick_exit(code)
+
+
+def train_in_server(request: dict) -> int | None:
+    """The job's exit status from the server's child, or None when no server took the job."""
+    path = os.environ.get(ENV)
+    if not path:
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        try:
+            conn.settimeout(READY_TIMEOUT)
+            conn.connect(path)
+            conn.sendall(json.dumps({**request, "workdir": os.getcwd()}).encode() + b"\n")
+            if conn.recv(1) != READY:
+                return None
+            conn.settimeout(None)
+            status = conn.recv(1)
+        except OSError:  # no server, or it ended before taking the job
+            return None
+    if status:
+        return status[0]
+    with open(request["log"], "a", encoding="utf-8") as log:
+        log.write("ERROR: the warm trainer's process for this job ended without finishing it (killed?)\n")
+    return 1
+
+
+def serve(listener: socket.socket, parent: int) -> None:
+    """Fork a child per connection until stopped or until `parent` (Snakemake) is gone."""
+    from . import train_job  # torch and the engine, imported once for every job
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
+    print(f"warm trainer {os.getpid()} serving {listener.getsockname()}", flush=True)
+    while os.getppid() == parent:
+        if not select.select([listener], [], [], 1.0)[0]:
+            continue
+        conn, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            serve_job(conn, train_job.run)
+        conn.close()
+    # Snakemake ended without stopping the server (killed): its socket is left to this process
+    shutil.rmtree(os.path.dirname(listener.getsockname()), ignore_errors=True)
+
+
+def serve_job(conn: socket.socket, run) -> None:
+    """In the server's child: take one job, run it, send its exit status, exit."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        request = json.loads(read_line(conn))
+        os.chdir(request["workdir"])
+        conn.sendall(READY)
+        # the job's script waits on the other end: if it is killed (Snakemake cancels the job), so is this
+        threading.Thread(target=exit_when_closed, args=(conn,), daemon=True).start()
+        code = run_logged(partial(run, request, process=f"the warm trainer (process {os.getpid()})"), request["log"])
+        conn.sendall(bytes([code]))
+    finally:
+        quick_exit(code)
+
+
+def read_line(conn: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("the job closed its connection before sending its request")
+        data += chunk
+    return data
+
+
+def exit_when_closed(conn: socket.socket) -> None:
+    try:
+        conn.recv(1)
+    finally:
+        os._exit(1)
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2]))
