@@ -146,3 +146,18 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path):
 
     assert gone(server)
     assert not list(tmp_path.glob("hpstudy-trainer-*"))  # it removed its socket
+
+
+def test_without_a_socket_the_jobs_train_themselves(tmp_path, monkeypatch):
+    """A socket path is limited to about 100 characters: a deep temporary folder cannot hold one."""
+    deep = tmp_path / ("d" * 120)
+    deep.mkdir()
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    log = tmp_path / "warm_trainer.log"
+
+    warm.start(str(log))
+
+    assert warm.ENV not in os.environ and warm._server is None
+    assert "no warm trainer, every job trains in its own process" in log.read_text()
+    assert not list(deep.iterdir())

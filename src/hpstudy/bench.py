@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +40,14 @@ from .reference import TORCH_OPTIMIZERS
 from .splits import load_splits
 from .study import expand_study
 
+# the naive loop runs under PyTorch's default oneDNN setting, which warns about Intel GPUs on every switch
+warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
 WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
 
 
 def copy_workflow(repo: Path, destination: Path) -> Path:
     """The files a build needs, copied from the repository into `destination` (the link kept a link)."""
+    destination.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = repo / part
         if source.is_symlink():
@@ -219,6 +223,10 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
     ]
 
 
+def show(rows: list[dict]) -> None:
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="results/data/usps.npz", help="prepared USPS splits (built by the workflow)")
@@ -237,11 +245,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = per_step_table(usps, baselines, args.epochs, seeds, args.repeats)
     rows += scaling_table(usps, baselines["cnn"], [1, 3, 8, 32], args.scaling_epochs, args.repeats)
     if not args.skip_study:
+        show(rows)  # before the long part
         rows += study_table(Path.cwd(), args.mirror, seeds, Path(args.out).with_name("study_runs.csv"))
-    table = pd.DataFrame(rows)
     print(f"\n{machine.describe()}; {torch.get_num_threads()} torch thread per job; torch {torch.__version__}")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
-    write_csv(args.out, table)
+    show(rows)
+    write_csv(args.out, pd.DataFrame(rows))
     print(f"\nwritten to {args.out}")
 
 

@@ -49,22 +49,30 @@ def start(log_path: str) -> None:
     """Start the server for the jobs of this process: they find it through $HPSTUDY_WARM_TRAINER.
 
     The socket is bound here, before the server imports anything, so that no job
-    can start before it exists; jobs that connect early wait in its backlog."""
+    can start before it exists; jobs that connect early wait in its backlog.
+    Where no socket can be made (a temporary folder whose path is too long for
+    one), the jobs train in their own processes, as with `warm_trainer: false`."""
     global _server
     directory = tempfile.mkdtemp(prefix="hpstudy-trainer-")
     path = os.path.join(directory, "socket")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(path)
-        listener.listen(128)
-        with open(log_path, "a", encoding="utf-8") as log:
-            _server = subprocess.Popen(
-                [sys.executable, "-m", "hpstudy.warm", str(listener.fileno()), str(os.getpid())],
-                pass_fds=[listener.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches the jobs, which end their children
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener, open(log_path, "a", encoding="utf-8") as log:
+        try:
+            listener.bind(path)
+        except OSError as error:
+            log.write(
+                f"no warm trainer, every job trains in its own process: cannot make a socket at {path}: {error}\n"
             )
+            shutil.rmtree(directory, ignore_errors=True)
+            return
+        listener.listen(128)
+        _server = subprocess.Popen(
+            [sys.executable, "-m", "hpstudy.warm", str(listener.fileno()), str(os.getpid())],
+            pass_fds=[listener.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the jobs (whose children end with them), not the server
+        )
     os.environ[ENV] = path
 
 
