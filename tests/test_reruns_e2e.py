@@ -62,6 +62,10 @@ def test_nothing_changed_plans_nothing(built):
     assert planned(built) == {}
 
 
+def test_where_jobs_train_plans_nothing(built):
+    assert planned(built, "--config", "warm_trainer=false") == {}
+
+
 def test_a_value_added_to_a_sweep_trains_exactly_one_run(copy):
     config = config_of(copy)
     usps_sweeps(config, "optimisation")["learning_rate"]["values"].insert(1, 0.05)

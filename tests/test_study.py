@@ -426,6 +426,12 @@ def test_command_line_data_mirror_folder_is_kept():
     assert coerce_command_line_values({"data_mirror": "../mirror"})["data_mirror"] == "../mirror"
 
 
+def test_warm_trainer_on_the_command_line_takes_yaml_booleans():
+    assert coerce_command_line_values({"warm_trainer": "false"})["warm_trainer"] is False
+    assert coerce_command_line_values({"warm_trainer": "true"})["warm_trainer"] is True
+    assert coerce_command_line_values({"warm_trainer": "no"})["warm_trainer"] == "no"  # left for the schema to refuse
+
+
 def test_config_file_values_pass_through_unchanged(config):
     coerced = coerce_command_line_values(yaml.safe_load(CONFIG_TEXT))
 

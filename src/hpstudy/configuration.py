@@ -43,6 +43,8 @@ def coerce_command_line_values(config: dict) -> dict:
         config["seeds"] = [seeds]  # --config seeds=0
     if config.get("data_mirror") in ("", "null", "None"):
         config["data_mirror"] = None
+    if config.get("warm_trainer") in ("true", "false"):  # Snakemake's --config reads only True/False as booleans
+        config["warm_trainer"] = config["warm_trainer"] == "true"
     if "problems" in config:
         config["problems"] = _numbers_from_scientific_strings(config["problems"])
     return config
