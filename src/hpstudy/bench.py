@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from . import machine, train
 from .atomic import write_csv
+from .evaluate import split_metrics, target_scale, watched_metric
 from .losses import LOSSES
 from .models import build_model
 from .reference import TORCH_OPTIMIZERS
@@ -66,8 +68,10 @@ def usps_baselines(config_path: Path) -> dict[str, dict]:
     return yaml.safe_load(config_path.read_text())["problems"]["usps"]["baselines"]
 
 
-def naive_seed(problem: str, params: dict, data: dict, seed: int) -> None:
-    """What a notebook does: a DataLoader over a TensorDataset and `.item()` every step."""
+def naive_seed(problem: str, params: dict, data: dict, seed: int) -> float:
+    """What a notebook does: a DataLoader over a TensorDataset and `.item()` every step.
+
+    Returns the test metric the report leads with (USPS accuracy, house RMSE in dollars)."""
     torch.manual_seed(seed)
     x = torch.as_tensor(data["x_train"])
     y = torch.as_tensor(data["y_train"], dtype=torch.long if problem == "usps" else torch.float32)
@@ -84,20 +88,23 @@ def naive_seed(problem: str, params: dict, data: dict, seed: int) -> None:
             optimizer.step()
             running += loss.item()
     with torch.no_grad():
-        model(torch.as_tensor(data["x_test"]))
+        output = model(torch.as_tensor(data["x_test"]))
+    y_test = torch.as_tensor(data["y_test"], dtype=y.dtype)
+    metrics = split_metrics(problem, params["loss"], output, y_test, target_scale(problem, data))
+    return metrics[watched_metric(problem)]
 
 
-def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> float:
-    """Under PyTorch's default settings, as a notebook runs (the engine's are set by configure_torch)."""
+def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> tuple[float, list[float]]:
+    """Seconds, and each seed's test metric, under PyTorch's default settings, as a notebook runs
+    (the engine's are set by configure_torch)."""
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(False)
     started = time.perf_counter()
     with torch.backends.mkldnn.flags(enabled=True):
-        for seed in seeds:
-            naive_seed(problem, params, data, seed)
+        metrics = [naive_seed(problem, params, data, seed) for seed in seeds]
     seconds = time.perf_counter() - started
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
-    return seconds
+    return seconds, metrics
 
 
 def engine_run(problem: str, params: dict, data: dict, seeds: list[int]) -> float:
@@ -114,7 +121,7 @@ def per_step_table(usps: dict, baselines: dict, epochs: int, seeds: list[int], r
         seed_epochs = epochs * len(seeds)
         naive, engine = [], []
         for _ in range(repeats):
-            naive.append(naive_run("usps", params, usps, seeds) / seed_epochs)
+            naive.append(naive_run("usps", params, usps, seeds)[0] / seed_epochs)
             engine.append(engine_run("usps", params, usps, seeds) / seed_epochs)
         rows.append(
             {
@@ -189,10 +196,15 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
     study = expand_study(config)
     print(f"the same {len(study.runs)} runs x {len(seeds)} seeds with the naive loop", flush=True)
     started = time.perf_counter()
-    for run in study.runs.values():
-        naive_run(run.problem, run.params, data[run.problem], seeds)
+    naive_metrics = {
+        run_id: (run.problem, naive_run(run.problem, run.params, data[run.problem], seeds)[1])
+        for run_id, run in study.runs.items()
+    }
     naive = time.perf_counter() - started
     runs = f"{len(study.runs)} runs x {len(seeds)} seeds"
+    agreeing = agreement(pd.read_csv(keep_runs), naive_metrics)
+    write_csv(keep_runs.with_name("study_agreement.csv"), agreeing)
+    comparable = agreeing.dropna(subset=["gap", "spread"])
     return [
         {
             "measure": f"full study ({runs}) to metrics: wall s, snakemake --cores 2 vs naive loop run after run",
@@ -213,6 +225,11 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
             "ratio": naive / (seconds[True] + seconds["report"]),
         },
         {
+            "measure": f"runs whose test metric is within the seed spread of the naive loop's (of {len(comparable)} "
+            f"with finite metrics on both sides, of {len(agreeing)})",
+            "engine": int(comparable["within"].sum()),
+        },
+        {
             "measure": "peak RSS of a training job (MB, max over the runs), in the warm trainer",
             "engine": peak_rss[True],
         },
@@ -221,6 +238,35 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
             "engine": peak_rss[False],
         },
     ]
+
+
+def agreement(engine_runs: pd.DataFrame, naive_metrics: dict[str, tuple[str, list[float]]]) -> pd.DataFrame:
+    """Per run, the engine's and the naive loop's test metric over seeds (mean, sample std), and
+    whether their gap is within the seed spread sqrt(s_engine^2 + s_naive^2), the report's test of a gap.
+
+    The naive loop draws its batches from its own DataLoader order, so the two agree
+    as samples of the same training, not seed for seed."""
+    rows = []
+    for run_id, (problem, values) in naive_metrics.items():
+        metric = f"test_{watched_metric(problem)}"
+        engine, naive = engine_runs.loc[engine_runs["run_id"] == run_id, metric], pd.Series(values, dtype=float)
+        gap, spread = engine.mean() - naive.mean(), math.sqrt(engine.var() + naive.var())
+        finite = math.isfinite(gap) and math.isfinite(spread)
+        rows.append(
+            {
+                "problem": problem,
+                "run_id": run_id,
+                "metric": metric,
+                "engine_mean": engine.mean(),
+                "engine_std": engine.std(),
+                "naive_mean": naive.mean(),
+                "naive_std": naive.std(),
+                "gap": gap if finite else math.nan,
+                "spread": spread if finite else math.nan,
+                "within": finite and abs(gap) <= spread,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def show(rows: list[dict]) -> None:
