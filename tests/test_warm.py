@@ -98,6 +98,16 @@ def test_a_job_in_the_server_writes_what_its_own_process_would(server, tmp_path,
     assert "in its own process" in Path(own_request["log"]).read_text()
 
 
+def test_the_child_has_the_jobs_working_folder_and_environment(server, tmp_path, data_file, monkeypatch):
+    request = request_for(tmp_path / "run", data_file)
+    request["outputs"] = {kind: Path(path).name for kind, path in request["outputs"].items()}  # relative
+    monkeypatch.chdir(tmp_path / "run")
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")  # set after the server started
+
+    assert warm.train_in_server(request) == 0
+    assert json.loads(Path("config.json").read_text())["provenance"]["slurm_job_id"] == "4242"
+
+
 def test_a_failing_job_returns_its_status_and_logs_the_error(server, tmp_path, data_file):
     request = request_for(tmp_path / "run", data_file)
     request["data"] = str(tmp_path / "missing.npz")

@@ -4,9 +4,9 @@ A training job's own process spends 1.2-1.6 s here importing torch before any
 work, longer than training most of the study's house-price runs. So a local
 build starts one server process when it begins (the Snakefile's onstart): it
 imports torch and the engine once, then forks a child for every training job
-that asks. The child starts with all of that imported, trains the run and writes
-its files exactly as the job's own process would (`train_job.run`), and sends
-its exit status back. The job's script waits for it meanwhile, so Snakemake's
+that asks. The child starts with all of that imported, takes the job's working
+folder and environment, trains the run and writes its files exactly as the
+job's own process would (`train_job.run`), and sends its exit status back. The job's script waits for it meanwhile, so Snakemake's
 scheduling, per-run caching, logs and `--cores` limit are all unchanged.
 
 Used only where it is safe: on Linux (fork after importing torch), for local
@@ -106,7 +106,8 @@ def train_in_server(request: dict) -> int | None:
         try:
             conn.settimeout(READY_TIMEOUT)
             conn.connect(path)
-            conn.sendall(json.dumps({**request, "workdir": os.getcwd()}).encode() + b"\n")
+            job = {**request, "workdir": os.getcwd(), "environment": dict(os.environ)}
+            conn.sendall(json.dumps(job).encode() + b"\n")
             if conn.recv(1) != READY:
                 return None
             conn.settimeout(None)
@@ -143,9 +144,10 @@ def serve_job(conn: socket.socket, run) -> None:
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         request = json.loads(read_line(conn))
         os.chdir(request["workdir"])
+        os.environ.clear()  # the job's own, as Snakemake set it
+        os.environ.update(request["environment"])
         conn.sendall(READY)
         # the job's script waits on the other end: if it is killed (Snakemake cancels the job), so is this
         threading.Thread(target=exit_when_closed, args=(conn,), daemon=True).start()
