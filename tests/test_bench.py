@@ -19,7 +19,7 @@ def test_a_gap_inside_the_seed_spread_agrees_and_one_outside_does_not():
     naive = {
         "near": ("usps", [0.91, 0.93, 0.95]),  # gap 0.01, spread sqrt(2) * 0.02
         "far": ("usps", [0.80, 0.81, 0.82]),  # gap 0.10, spread sqrt(2) * 0.01
-        "blown": ("usps", [math.nan, 0.1, 0.1]),
+        "blown": ("usps", [math.nan, 0.1, 0.1]),  # a diverged seed: no comparison, even at no gap
     }
 
     table = agreement(engine, naive).set_index("run_id")

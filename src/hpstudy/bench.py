@@ -250,17 +250,20 @@ def agreement(engine_runs: pd.DataFrame, naive_metrics: dict[str, tuple[str, lis
     for run_id, (problem, values) in naive_metrics.items():
         metric = f"test_{watched_metric(problem)}"
         engine, naive = engine_runs.loc[engine_runs["run_id"] == run_id, metric], pd.Series(values, dtype=float)
-        gap, spread = engine.mean() - naive.mean(), math.sqrt(engine.var() + naive.var())
+        # a seed without a finite metric (diverged) leaves the run without a comparison, not one seed fewer
+        means = [side.mean(skipna=False) for side in (engine, naive)]
+        stds = [side.std(skipna=False) for side in (engine, naive)]
+        gap, spread = means[0] - means[1], math.hypot(*stds)
         finite = math.isfinite(gap) and math.isfinite(spread)
         rows.append(
             {
                 "problem": problem,
                 "run_id": run_id,
                 "metric": metric,
-                "engine_mean": engine.mean(),
-                "engine_std": engine.std(),
-                "naive_mean": naive.mean(),
-                "naive_std": naive.std(),
+                "engine_mean": means[0],
+                "engine_std": stds[0],
+                "naive_mean": means[1],
+                "naive_std": stds[1],
                 "gap": gap if finite else math.nan,
                 "spread": spread if finite else math.nan,
                 "within": finite and abs(gap) <= spread,
