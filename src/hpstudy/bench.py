@@ -42,8 +42,6 @@ from .reference import TORCH_OPTIMIZERS
 from .splits import load_splits
 from .study import expand_study
 
-# the naive loop runs under PyTorch's default oneDNN setting, which warns about Intel GPUs on every switch
-warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
 WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
 
 
@@ -100,8 +98,11 @@ def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> tuple
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(False)
     started = time.perf_counter()
-    with torch.backends.mkldnn.flags(enabled=True):
-        metrics = [naive_seed(problem, params, data, seed) for seed in seeds]
+    with warnings.catch_warnings():
+        # switching oneDNN back to PyTorch's default warns about Intel GPUs each time
+        warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
+        with torch.backends.mkldnn.flags(enabled=True):
+            metrics = [naive_seed(problem, params, data, seed) for seed in seeds]
     seconds = time.perf_counter() - started
     torch.use_deterministic_algorithms(deterministic, warn_only=True)
     return seconds, metrics
