@@ -124,15 +124,12 @@ def per_step_table(usps: dict, baselines: dict, epochs: int, seeds: list[int], r
         for _ in range(repeats):
             naive.append(naive_run("usps", params, usps, seeds)[0] / seed_epochs)
             engine.append(engine_run("usps", params, usps, seeds) / seed_epochs)
-        rows.append(
-            {
-                "measure": f"{name}, {len(seeds)} seeds: s per seed-epoch",
-                "naive": min(naive),
-                "engine": min(engine),
-                "ratio": min(naive) / min(engine),
-            }
-        )
+        rows.append(side_by_side(f"{name}, {len(seeds)} seeds: s per seed-epoch", min(naive), min(engine)))
     return rows
+
+
+def side_by_side(measure: str, naive: float, engine: float) -> dict:
+    return {"measure": measure, "naive": naive, "engine": engine, "ratio": naive / engine}
 
 
 def scaling_table(usps: dict, cnn: dict, replicas: list[int], epochs: int, repeats: int) -> list[dict]:
@@ -175,24 +172,24 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
     runs.csv is kept as `keep_runs`, to compare its numbers with another build."""
     import yaml
 
-    seconds, peak_rss = {}, {}
     with tempfile.TemporaryDirectory(prefix="hpstudy-bench-") as tmp:
-        for warm_trainer in (True, False):
-            workdir = copy_workflow(repo, Path(tmp) / f"warm_trainer_{warm_trainer}")
-            print(f"the full study through Snakemake, warm_trainer: {warm_trainer}", flush=True)
-            seconds[warm_trainer] = snakemake_build(workdir, mirror, seeds, [STUDY_METRICS], warm_trainer)
-            if warm_trainer:
-                seconds["report"] = snakemake_build(workdir, mirror, seeds, [], warm_trainer)
-                # the jobs' own peak memory (the benchmark files measure the waiting script)
-                configs = workdir.glob("results/runs/*/*/config.json")
-                peak_rss[True] = max(json.loads(p.read_text())["provenance"]["peak_rss_mb"] for p in configs)
-                keep_runs.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(workdir / STUDY_METRICS, keep_runs)
-                config = yaml.safe_load((workdir / "config/config.yaml").read_text())
-                data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
-            else:
-                benchmarks = workdir.glob("results/benchmarks/train_run/*/*.tsv")
-                peak_rss[False] = max(pd.read_csv(p, sep="\t")["max_rss"].iloc[0] for p in benchmarks)
+        print("the full study through Snakemake, as shipped (warm trainer)", flush=True)
+        workdir = copy_workflow(repo, Path(tmp) / "warm_trainer")
+        to_metrics = snakemake_build(workdir, mirror, seeds, [STUDY_METRICS], warm_trainer=True)
+        to_report = to_metrics + snakemake_build(workdir, mirror, seeds, [], warm_trainer=True)
+        # the jobs' own peak memory (the benchmark files measure the waiting script)
+        configs = workdir.glob("results/runs/*/*/config.json")
+        warm_peak_rss = max(json.loads(p.read_text())["provenance"]["peak_rss_mb"] for p in configs)
+        keep_runs.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(workdir / STUDY_METRICS, keep_runs)
+        config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+        data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
+
+        print("the full study through Snakemake, warm_trainer: false", flush=True)
+        workdir = copy_workflow(repo, Path(tmp) / "own_processes")
+        to_metrics_alone = snakemake_build(workdir, mirror, seeds, [STUDY_METRICS], warm_trainer=False)
+        benchmarks = workdir.glob("results/benchmarks/train_run/*/*.tsv")
+        own_peak_rss = max(pd.read_csv(p, sep="\t")["max_rss"].iloc[0] for p in benchmarks)
 
     study = expand_study(config)
     print(f"the same {len(study.runs)} runs x {len(seeds)} seeds with the naive loop", flush=True)
@@ -207,37 +204,20 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
     write_csv(keep_runs.with_name("study_agreement.csv"), agreeing)
     comparable = agreeing.dropna(subset=["gap", "spread"])
     return [
-        {
-            "measure": f"full study ({runs}) to metrics: wall s, snakemake --cores 2 vs naive loop run after run",
-            "naive": naive,
-            "engine": seconds[True],
-            "ratio": naive / seconds[True],
-        },
-        {
-            "measure": "  the same, warm_trainer: false (every job imports torch)",
-            "naive": naive,
-            "engine": seconds[False],
-            "ratio": naive / seconds[False],
-        },
-        {
-            "measure": "  the same, then on to the HTML and PDF report (the naive loop makes none)",
-            "naive": naive,
-            "engine": seconds[True] + seconds["report"],
-            "ratio": naive / (seconds[True] + seconds["report"]),
-        },
+        side_by_side(
+            f"full study ({runs}) to metrics: wall s, snakemake --cores 2 vs naive loop run after run",
+            naive,
+            to_metrics,
+        ),
+        side_by_side("  the same, warm_trainer: false (every job imports torch)", naive, to_metrics_alone),
+        side_by_side("  the same, then on to the HTML and PDF report (the naive loop makes none)", naive, to_report),
         {
             "measure": f"runs whose test metric is within the seed spread of the naive loop's (of {len(comparable)} "
             f"with finite metrics on both sides, of {len(agreeing)})",
             "engine": int(comparable["within"].sum()),
         },
-        {
-            "measure": "peak RSS of a training job (MB, max over the runs), in the warm trainer",
-            "engine": peak_rss[True],
-        },
-        {
-            "measure": "peak RSS of a training job (MB, max over the runs), in its own process",
-            "engine": peak_rss[False],
-        },
+        {"measure": "peak RSS of a training job (MB, max over the runs), in the warm trainer", "engine": warm_peak_rss},
+        {"measure": "peak RSS of a training job (MB, max over the runs), in its own process", "engine": own_peak_rss},
     ]
 
 
