@@ -1,21 +1,28 @@
-"""Sweep tables + report/claims.yaml -> results/metrics/verdicts.csv (one row per check)."""
+"""Sweep tables, per-seed runs, timings + report/claims.yaml -> results/metrics/verdicts.csv
+(one row per check)."""
+
+import pandas as pd
 
 from hpstudy.atomic import write_rows
 from hpstudy.jobs import run_job
 from hpstudy.report.claims import evaluate_claims, load_claims, verdict_rows
+from hpstudy.report.compare import seed_samples, timing_samples
 from hpstudy.report.context import read_sweep_tables
 from hpstudy.report.original import load_original, original_by_sweep
 
 
 def main(log):
+    runs = pd.read_csv(snakemake.input.runs, dtype={"run_id": str})
+    timing = pd.concat([pd.read_csv(path, dtype={"run_id": str}) for path in snakemake.input.timings])
     verdicts = evaluate_claims(
         load_claims(snakemake.input.claims),
         read_sweep_tables(snakemake.input.tables),
+        {"seeds": seed_samples(runs), "timing": timing_samples(timing)},
         original_by_sweep(load_original(snakemake.input.original)),
     )
     write_rows(snakemake.output[0], verdict_rows(verdicts))
     for verdict in verdicts:
-        log(f"claim {verdict.number}: {verdict.verdict}")
+        log(f"claim {verdict.number}: {verdict.verdict} (same verdict in {verdict.robustness:.0%} of seed resamples)")
 
 
 run_job(main, snakemake.log[0])

@@ -9,7 +9,7 @@ from hpstudy.bench import agreement, naive_run
 from synthetic import usps_splits
 
 
-def test_a_gap_inside_the_seed_spread_agrees_and_one_outside_does_not():
+def test_a_gap_welch_does_not_find_agrees_and_one_it_finds_does_not():
     engine = pd.DataFrame(
         {
             "run_id": ["near"] * 3 + ["far"] * 3 + ["blown"] * 3,
@@ -17,15 +17,16 @@ def test_a_gap_inside_the_seed_spread_agrees_and_one_outside_does_not():
         }
     )
     naive = {
-        "near": ("usps", [0.91, 0.93, 0.95]),  # gap 0.01, spread sqrt(2) * 0.02
-        "far": ("usps", [0.80, 0.81, 0.82]),  # gap 0.10, spread sqrt(2) * 0.01
+        "near": ("usps", [0.91, 0.93, 0.95]),  # gap 0.01, t = -0.61 on 4 df
+        "far": ("usps", [0.80, 0.81, 0.82]),  # gap 0.10, t = 12.2 on 4 df
         "blown": ("usps", [math.nan, 0.1, 0.1]),  # a diverged seed: no comparison, even at no gap
     }
 
     table = agreement(engine, naive).set_index("run_id")
 
     assert table.loc["near", "gap"] == pytest.approx(-0.01)
-    assert table.loc["near", "spread"] == pytest.approx(math.sqrt(2) * 0.02)
+    assert table.loc["near", "welch_p"] == pytest.approx(0.5734, abs=1e-3)
+    assert table.loc["far", "welch_p"] < 0.001
     assert table.loc["near", "within"] and not table.loc["far", "within"]
     assert not table.loc["blown", "within"] and math.isnan(table.loc["blown", "gap"])
 

@@ -24,12 +24,21 @@ from hpstudy.report.provenance import data_files, git_state, training_environmen
 SWEEP = {"problem": "usps", "exercise": "optimisation", "sweep": "learning_rate", "factor": "learning_rate"}
 
 
+def described(table: pd.DataFrame, column: str, means, half_width: float) -> None:
+    """The sweep table's columns of one metric: mean, std, n and a 95% interval of the given half-width."""
+    table[f"{column}_mean"] = means
+    table[f"{column}_std"], table[f"{column}_n"] = 0.01, 3
+    table[f"{column}_ci_low"] = table[f"{column}_mean"] - half_width
+    table[f"{column}_ci_high"] = table[f"{column}_mean"] + half_width
+
+
 def sweep_table(means: list[float], diverged: list[int]) -> pd.DataFrame:
     table = pd.DataFrame({"label": ["0.1", "1", "10"], "run_id": ["a", "b", "c"], "learning_rate": [0.1, 1.0, 10.0]})
     table["n_seeds"], table["n_diverged"] = 3, diverged
     for split in ("train", "validation", "test"):
-        table[f"{split}_accuracy_mean"], table[f"{split}_accuracy_std"] = means, 0.01
-    table["train_seconds_mean"], table["train_seconds_std"] = [1.0, 1.1, math.nan], 0.1
+        described(table, f"{split}_accuracy", means, 0.0248)
+    described(table, "solo_seconds", [1.0, 1.1, math.nan], 0.05)
+    table["parameters"], table["multiply_adds_per_step"] = [12345, 12345, 12345], [3.2e6, 3.2e6, 3.2e6]
     return table
 
 
@@ -49,9 +58,12 @@ def test_sweep_figure_and_appendix_survive_diverged_runs(tmp_path, means):
     )
     assert rows[2]["diverged"] == "3/3"
     assert rows[2]["original"] == ["16.00%", "17.51%", "9.32s"]
+    assert rows[0]["seconds"] == "1.00s ± 0.0500s" and rows[2]["seconds"] == "—"
+    assert rows[0]["parameters"] == "12.3k" and rows[0]["multiply_adds"] == "3.2M"
     if math.isnan(means[0]):
         assert rows[0]["rebuilt"] == ["—"] * 3 and rows[2]["delta"] == "—"
     else:
+        assert rows[0]["rebuilt"][2] == "90.00% ± 2.48%"  # the mean ± the half-width of its 95% interval
         assert rows[2]["delta"] == "-7.51 pt"
 
 
@@ -133,9 +145,11 @@ def test_finals_are_side_by_side_with_the_original_number():
             "n_seeds": 3,
             "n_diverged": 0,
             "validation_accuracy_mean": [0.95, 0.96],
-            "validation_accuracy_std": 0.001,
+            "validation_accuracy_ci_low": [0.949, 0.959],
+            "validation_accuracy_ci_high": [0.951, 0.961],
             "test_accuracy_mean": [0.93, 0.94],
-            "test_accuracy_std": 0.002,
+            "test_accuracy_ci_low": [0.928, 0.938],
+            "test_accuracy_ci_high": [0.932, 0.942],
         }
     )
     runs = {

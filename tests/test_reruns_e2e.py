@@ -92,7 +92,7 @@ def test_a_value_removed_from_a_sweep_trains_nothing_and_leaves_the_tables(copy)
     snakemake(copy)
     assert removed_before not in set(pd.read_csv(copy / "results/metrics/runs.csv")["run_id"])
     table = pd.read_csv(copy / "results/metrics/usps/architecture/mlp_width.csv")
-    assert list(table["width"]) == [16]
+    assert list(table["width"]) == [1024]
 
 
 def test_a_baseline_change_retrains_exactly_the_runs_that_inherit_it(copy):

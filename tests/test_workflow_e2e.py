@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from e2e.workflow import snakemake, tiny_workflow
+from pdf_layout import words_outside_margins
 
 from hpstudy.study import expand_study
 
@@ -129,9 +130,36 @@ def test_verdicts_cover_every_claim_and_name_removed_sweeps(built):
         "usps/architecture/mlp_hidden_layers is not in this study"
         in verdicts[verdicts["claim"] == 1]["evidence"].iloc[0]
     )
-    # CNN activation (relu, tanh) is in it, and gets a real verdict with its numbers
+    # CNN activation (relu, tanh) is in it, and gets a real verdict with its numbers, its test and its interval
     assert by_claim[5] in {"holds", "does not hold", "inconclusive"}
-    assert "%" in verdicts[verdicts["claim"] == 5]["evidence"].iloc[0]
+    evidence = verdicts[verdicts["claim"] == 5]["evidence"].iloc[0]
+    assert "%" in evidence and "90% CI" in evidence and "p " in evidence
+    assert verdicts["robustness"].between(0, 1).any()
+
+
+def measured_seconds_masked(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The evidence of the time checks without its numbers: the measured seconds (and the p-values
+    and intervals computed from them) are the only part of a verdict that two builds may change."""
+    timed = verdicts["evidence"].str.startswith("training time per seed")
+    masked = verdicts.copy()
+    masked.loc[timed, "evidence"] = masked.loc[timed, "evidence"].str.replace(r"[-+−]?\d[\d.,]*", "#", regex=True)
+    return masked.drop(columns="robustness").assign(timed=timed)
+
+
+def test_a_second_build_from_nothing_reaches_the_same_verdicts(built, tmp_path):
+    workdir, _ = built
+    again = tiny_workflow(tmp_path)
+    snakemake(again)
+    first, second = (pd.read_csv(w / "results/metrics/verdicts.csv") for w in (workdir, again))
+    assert list(first["check_verdict"]) == list(second["check_verdict"])
+    assert list(first["verdict"]) == list(second["verdict"])
+    pd.testing.assert_frame_equal(measured_seconds_masked(first), measured_seconds_masked(second))
+    # the seeds' robustness is the same too; the time checks' may move with the measured seconds
+    seed_only = ~measured_seconds_masked(first).groupby("claim")["timed"].transform("any")
+    assert list(first.loc[seed_only, "robustness"].fillna(-1)) == list(second.loc[seed_only, "robustness"].fillna(-1))
+    # the tiny study's one time check compares widths 8 and 1024: a real difference, in both builds
+    width_time = first[(first["claim"] == 2) & first["evidence"].str.startswith("training time per seed")]
+    assert list(width_time["check_verdict"]) == ["holds"]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
@@ -151,7 +179,7 @@ def test_pdf_has_every_section_in_order_and_numbered_pages(built):
         "Final models",
         "Problem 2: house prices regression",
         "Gaussian negative log-likelihood",
-        "Conclusions of the original, checked",
+        "Method: how the conclusions are checked",
         "Appendix: every sweep beside the original",
         "Provenance",
     ]
@@ -161,6 +189,12 @@ def test_pdf_has_every_section_in_order_and_numbered_pages(built):
     assert "Summary" in pages[0] and "Contents" in "".join(pages[:3])
     # the running header is on every page but the first
     assert all("the hyperparameter study, rebuilt" in page for page in pages[1:])
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+def test_no_text_leaves_the_pages_text_area(built):
+    workdir, _ = built
+    assert words_outside_margins(workdir / "results/report/report.pdf") == []
 
 
 PROBE = """<script>

@@ -1,4 +1,10 @@
-"""Per-seed run metrics -> runs.csv, one mean/std table per sweep, the final models."""
+"""Per-seed run metrics -> runs.csv, one summary table per sweep, the final models.
+
+A sweep table has, per swept value and metric, the mean, standard deviation, n
+and the 95% t-interval of the mean over seeds, and the training time measured
+alone (hpstudy.timing) summarised the same way over its repeats, beside the
+run's parameters and multiply-adds per step.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .hyperparameters import SPECS
+from .stats import CONFIDENCE, mean_interval_from_stats
 
 ID_COLUMNS = ["problem", "run_id", "seed"]
 FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]
@@ -31,21 +38,37 @@ def collect_runs(metric_files: list[str], config_files: list[str]) -> pd.DataFra
     return table[ID_COLUMNS + params + metrics + FLAG_COLUMNS].sort_values(ID_COLUMNS, ignore_index=True)
 
 
+TIME_COLUMNS = ["steps", "multiply_adds_per_step", "parameters"]  # per run, from the timing measurement
+
+
 def metric_columns(runs: pd.DataFrame) -> list[str]:
-    return [c for c in runs.columns if c.startswith(("train_", "validation_", "test_"))]
+    """The per-seed metrics; `train_seconds` (the batched job's share of its time) is no metric of a run."""
+    return [c for c in runs.columns if c.startswith(("train_", "validation_", "test_")) and c not in FLAG_COLUMNS]
 
 
-def summarise(runs: pd.DataFrame, run_ids: list[str]) -> pd.DataFrame:
-    """Mean and sample std over seeds of every metric, one row per run id (in the given order)."""
+def describe(values: pd.Series, prefix: str) -> dict:
+    """Mean, sample std, n and the 95% t-interval of the mean of the finite values."""
+    values = values.astype(float).dropna()
+    n = len(values)
+    mean = values.mean() if n else np.nan
+    std = values.std(ddof=1) if n > 1 else np.nan
+    low, high = mean_interval_from_stats(mean, std, n, CONFIDENCE)
+    return {f"{prefix}_mean": mean, f"{prefix}_std": std, f"{prefix}_n": n, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+
+
+def summarise(runs: pd.DataFrame, run_ids: list[str], timing: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every metric described over seeds (and the solo training time over its repeats), a row per run id."""
     columns = metric_columns(runs)
     rows = []
     for run_id in run_ids:
         seeds = runs[runs["run_id"] == run_id]
         row = {"run_id": run_id, "n_seeds": len(seeds), "n_diverged": int(seeds["diverged"].sum())}
         for column in columns:
-            values = seeds[column].astype(float)
-            row[f"{column}_mean"] = values.mean()
-            row[f"{column}_std"] = values.std(ddof=1) if len(values) > 1 else np.nan
+            row.update(describe(seeds[column], column))
+        if timing is not None:
+            repeats = timing[timing["run_id"] == run_id]
+            row.update(describe(repeats["solo_seconds"], "solo_seconds"))
+            row.update({column: repeats[column].iloc[0] if len(repeats) else np.nan for column in TIME_COLUMNS})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -55,10 +78,10 @@ def problem_runs(runs: pd.DataFrame, problem: str) -> pd.DataFrame:
     return runs[runs["problem"] == problem].dropna(axis=1, how="all")
 
 
-def sweep_table(runs: pd.DataFrame, sweep: dict) -> pd.DataFrame:
+def sweep_table(runs: pd.DataFrame, sweep: dict, timing: pd.DataFrame | None = None) -> pd.DataFrame:
     points = pd.DataFrame(sweep["points"]).rename(columns={"value": sweep["factor"]})
     points.insert(0, "position", range(len(points)))
-    summary = summarise(problem_runs(runs, sweep["problem"]), list(points["run_id"]))
+    summary = summarise(problem_runs(runs, sweep["problem"]), list(points["run_id"]), timing)
     return points.merge(summary, on="run_id", how="left")
 
 

@@ -31,10 +31,12 @@ STEP_MODULES = {
         "runio",
         "atomic",
     ),
-    "aggregate": ("aggregate", "hyperparameters", "atomic"),
+    "time": ("timing", "models", "losses", "replicas", "optimizers", "train", "evaluate", "splits", "atomic"),
+    "aggregate": ("aggregate", "hyperparameters", "stats", "atomic"),
     "report": (
         "report/claims",
         "report/compare",
+        "stats",
         "report/context",
         "report/dataset_figures",
         "report/figures",

@@ -103,6 +103,28 @@ def gather(samples: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return samples.index_select(0, index.flatten()).view(*index.shape, *samples.shape[1:])
 
 
+@torch.no_grad()  # the gradients are taken by hand (see replicas)
+def step(net, optimizer, inputs, y, index, loss_fn, loss_gradient, alive: torch.Tensor) -> torch.Tensor:
+    """One training step on the (K, B) batch `index`; returns each replica's mean loss.
+
+    `alive` is updated in place: a replica whose loss is not finite stops learning.
+    """
+    target = gather(y, index)
+    out = net(gather(inputs, index), record=True)
+    per_replica = loss_fn(out, target).mean(-1)
+    alive &= torch.isfinite(per_replica)
+    # the gradient of the sum of the live replicas' mean losses: where, as NaN * 0 is NaN
+    live = alive.view(-1, *[1] * (out.dim() - 1))
+    net.backward(torch.where(live, loss_gradient(out, target) / index.shape[1], 0.0))
+    optimizer.step()
+    return per_replica
+
+
+def steps_per_run(n_train: int, params: dict) -> int:
+    """Optimizer steps of a full training: epochs × mini-batches per epoch (the last one may be short)."""
+    return params["epochs"] * -(-n_train // params["batch_size"])
+
+
 @torch.no_grad()
 def predict_replicas(net: torch.nn.Module, x: torch.Tensor, replicas: int) -> torch.Tensor:
     """Every replica's output on the same inputs: (N, F) -> (K, N, ...)."""
@@ -145,16 +167,8 @@ def train_run(
         total = torch.zeros(replicas, device=device)
         for start in range(0, n, batch_size):
             index = order[:, start : start + batch_size]  # (K, B): replica k's batch
-            target = gather(y, index)
-            with torch.no_grad():  # the gradients are taken by hand (see replicas)
-                out = net(gather(inputs, index), record=True)
-                per_replica = loss_fn(out, target).mean(-1)
-                alive &= torch.isfinite(per_replica)
-                # the gradient of the sum of the live replicas' mean losses: where, as NaN * 0 is NaN
-                live = alive.view(-1, *[1] * (out.dim() - 1))
-                net.backward(torch.where(live, loss_gradient(out, target) / index.shape[1], 0.0))
-                optimizer.step()
-                total += torch.where(alive, per_replica, 0.0) * index.shape[1]
+            per_replica = step(net, optimizer, inputs, y, index, loss_fn, loss_gradient, alive)
+            total += torch.where(alive, per_replica, 0.0) * index.shape[1]
         train_losses, finite = (total / n).tolist(), alive.tolist()
         validation = predict_replicas(net, x_validation, replicas)
         seconds = time.perf_counter() - started

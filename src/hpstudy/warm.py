@@ -21,6 +21,7 @@ Snakemake process that started it is gone.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
@@ -37,6 +38,7 @@ from .jobs import quick_exit, run_logged
 
 ENV = "HPSTUDY_WARM_TRAINER"  # the server's socket, for the jobs of the Snakemake process that started it
 READY = b"R"  # sent once the server's child has taken the job; before that a job may still train itself
+JOBS = {"train": "hpstudy.train_job", "time": "hpstudy.timing"}  # a request's "job" -> its module
 READY_TIMEOUT = 60.0  # seconds; a server that does not answer by then is passed over
 _server: subprocess.Popen | None = None
 
@@ -87,13 +89,16 @@ def stop() -> None:
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
-def train(request: dict) -> None:
-    """Run a training job (see `train_job`) in the warm trainer if there is one, else here; then exit."""
-    code = train_in_server(request)
-    if code is None:
-        from . import train_job  # imports torch: only where the job trains itself
+def job_function(request: dict):
+    """The function that runs a request: a training job, or the timing job (`"job": "time"`)."""
+    return importlib.import_module(JOBS[request.get("job", "train")]).run
 
-        code = run_logged(partial(train_job.run, request), request["log"])
+
+def train(request: dict) -> None:
+    """Run a job (see `train_job`, `timing`) in the warm trainer if there is one, else here; then exit."""
+    code = train_in_server(request)
+    if code is None:  # imports torch: only where the job runs itself
+        code = run_logged(partial(job_function(request), request), request["log"])
     quick_exit(code)
 
 
@@ -123,7 +128,8 @@ def train_in_server(request: dict) -> int | None:
 
 def serve(listener: socket.socket, parent: int) -> None:
     """Fork a child per connection until stopped or until `parent` (Snakemake) is gone."""
-    from . import train_job  # torch and the engine, imported once for every job
+    for module in JOBS.values():  # torch and the engine, imported once for every job
+        importlib.import_module(module)
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
     print(f"warm trainer {os.getpid()} serving {listener.getsockname()}", flush=True)
@@ -133,13 +139,13 @@ def serve(listener: socket.socket, parent: int) -> None:
         conn, _ = listener.accept()
         if os.fork() == 0:
             listener.close()
-            serve_job(conn, train_job.run)
+            serve_job(conn)
         conn.close()
     # Snakemake ended without stopping the server (killed): its socket is left to this process
     shutil.rmtree(os.path.dirname(listener.getsockname()), ignore_errors=True)
 
 
-def serve_job(conn: socket.socket, run) -> None:
+def serve_job(conn: socket.socket) -> None:
     """In the server's child: take one job, run it, send its exit status, exit."""
     code = 1
     try:
@@ -151,6 +157,7 @@ def serve_job(conn: socket.socket, run) -> None:
         conn.sendall(READY)
         # the job's script waits on the other end: if it is killed (Snakemake cancels the job), so is this
         threading.Thread(target=exit_when_closed, args=(conn,), daemon=True).start()
+        run = job_function(request)
         code = run_logged(partial(run, request, process=f"the warm trainer (process {os.getpid()})"), request["log"])
         conn.sendall(bytes([code]))
     finally:

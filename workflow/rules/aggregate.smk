@@ -5,6 +5,7 @@ rule aggregate_metrics:
     input:
         metrics=all_run_files("metrics"),
         configs=all_run_files("config"),
+        timings=all_timings(),
     output:
         runs=report(
             "results/metrics/runs.csv",

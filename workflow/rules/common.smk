@@ -138,6 +138,15 @@ def run_params(wildcards):
     return run.to_json()
 
 
+def timing_runs(wildcards):
+    """Every run of the problem, {run_id: hyperparameters}, as canonical JSON."""
+    return canonical_json({run.run_id: run.params for run in STUDY.runs_of(wildcards.problem)})
+
+
+def all_timings():
+    return [f"results/timing/{problem}.csv" for problem in STUDY.problems]
+
+
 def seeds_param():
     return canonical_json(config["seeds"])
 

@@ -96,6 +96,8 @@ rule plot_final_models:
 rule evaluate_claims:
     input:
         tables=all_sweep_tables(),
+        runs=rules.aggregate_metrics.output.runs,
+        timings=all_timings(),
         claims="report/claims.yaml",
         original="report/original_results.csv",
     output:

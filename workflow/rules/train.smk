@@ -27,3 +27,29 @@ rule train_run:
         "../envs/study.yaml"
     script:
         "../../scripts/train_run.py"
+
+
+# Every run of a problem timed alone (see hpstudy.timing): one thread, but the job
+# holds every core it was given, so nothing else runs while it times.
+rule time_runs:
+    input:
+        data=prepared_data,
+    output:
+        "results/timing/{problem}.csv",
+    params:
+        runs=timing_runs,
+        device=config["device"],
+        code=code_fingerprint("time"),
+    log:
+        "logs/time_runs/{problem}.log",
+    benchmark:
+        "results/benchmarks/time_runs/{problem}.tsv"
+    threads: workflow.cores
+    resources:
+        mem_mb=2000,
+        runtime=30,
+        gpu=1 if config["device"] == "cuda" else 0,
+    conda:
+        "../envs/study.yaml"
+    script:
+        "../../scripts/time_runs.py"

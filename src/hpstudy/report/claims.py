@@ -1,40 +1,76 @@
-"""The original's conclusions as data, checked against the rebuilt sweep tables.
+"""The original's conclusions as data, checked against the rebuilt per-seed values.
 
 `report/claims.yaml` lists each conclusion with one or more checks. A check is a
-rule of a small vocabulary applied to one metric of one sweep table:
+rule of a small vocabulary applied to one metric of one sweep:
 
-- trend:      the metric rises (or falls) over the values, in sweep order;
-- equivalent: the values lie within `tolerance` of each other;
-- ordering:   every `higher` value lies above every `lower` value (by `margin`);
-- threshold:  every value lies `above` (or `below`) a number;
-- optimum:    the `lowest` (or `highest`) value is inside the swept range;
-- original:   the rebuilt value agrees with the original's number within `tolerance`.
+- trend:      the metric rises (or falls) over the values, in sweep order
+              (Jonckheere–Terpstra over every value and seed);
+- equivalent: every pair of values lies within `tolerance` (TOST per pair);
+- ordering:   every `higher` value lies above every `lower` value, by `margin`
+              (Welch's t-test per pair, one-sided);
+- threshold:  every value lies `above` (or `below`) a number (one-sample t-test);
+- optimum:    the `lowest` (or `highest`) value is inside the swept range: the
+              best inner value beats both ends (Welch's t-test per end);
+- original:   the rebuilt value agrees with the original's number within
+              `tolerance` (one-sample TOST).
 
-Each check says holds, does not hold, or inconclusive (the decisive difference
-lies inside the seed spread, see compare.py), with the numbers that decided it.
-A claim holds when all its checks hold and fails when any fails; a claim whose
-sweep is not in the study is "not evaluated".
+Every rule reduces to comparisons, each with a p-value for the claim and one
+against it (see stats.py). All p-values of one claim are adjusted together by
+Holm's method, each direction as its own family. A comparison holds when its
+adjusted p for the claim is below ALPHA, does not hold when its adjusted p
+against is, and is inconclusive otherwise, always with fewer than two seeds. A
+check holds when all its comparisons hold and fails when any fails; so does a
+claim over its checks. A claim whose sweep is not in the study is "not
+evaluated". The same decision on each bootstrap resample of the seeds gives the
+verdict's robustness: the share of resamples that reach the observed verdict.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import combinations
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from ..errors import StudyError
 from ..study import format_value
-from .compare import Point, exceeds, fmt_gap, fmt_noise, fmt_point, fmt_spread, metric_title, points, spread
+from .compare import (
+    TIME_METRIC,
+    Point,
+    Samples,
+    fmt_gap,
+    fmt_gap_interval,
+    fmt_point,
+    fmt_spread,
+    metric_kind,
+    metric_title,
+    points,
+)
+from .metrics import fmt_metric
+from ..stats import ALPHA, fmt_p, gap_interval, greater, holm, trend, within
 
 HOLDS, FAILS, INCONCLUSIVE, NOT_EVALUATED = "holds", "does not hold", "inconclusive", "not evaluated"
+CODES = {1: HOLDS, -1: FAILS, 0: INCONCLUSIVE}
+EQUIVALENCE_CONFIDENCE = 1 - 2 * ALPHA  # the interval TOST at ALPHA decides by
 
 
 class ClaimError(StudyError):
     """A claim in claims.yaml that cannot be read."""
+
+
+@dataclass
+class Comparison:
+    """One tested statement of a check: what it compares, the observed effect, and its p-values
+    on the observed seeds and on every resample."""
+
+    statement: str
+    supporting: np.ndarray  # (1 + B,) p of the test whose rejection supports the claim
+    contradicting: np.ndarray  # (1 + B,) p of the test whose rejection contradicts it
 
 
 @dataclass
@@ -50,146 +86,143 @@ class Verdict:
     sweeps: list[str]
     verdict: str
     checks: list[CheckResult] = field(default_factory=list)
+    robustness: float = math.nan  # share of seed resamples that reach the same verdict
+    seeds: int = 0  # the fewest seeds (or timing repeats) of any value the claim compares
 
 
-def _combine(verdicts: list[str]) -> str:
-    if FAILS in verdicts:
-        return FAILS
-    if all(v == HOLDS for v in verdicts):
-        return HOLDS
-    return INCONCLUSIVE
+def _combine(codes: np.ndarray) -> np.ndarray:
+    """Verdict codes over axis 0 -> one code per column: any −1 fails, all 1 holds."""
+    return np.where((codes == -1).any(axis=0), -1, np.where((codes == 1).all(axis=0), 1, 0))
 
 
 def _listing(metric: str, points_: list[Point]) -> str:
     return "; ".join(f"{p.label} {fmt_point(metric, p)}" for p in points_)
 
 
-def check_trend(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
-    """Rising (or falling) when the first-to-last gap counts and no step counts against it."""
+def _values(points_: list[Point]) -> str:
+    return ", ".join(p.label for p in points_)
+
+
+def check_trend(metric: str, pts: list[Point], check: dict) -> list[Comparison]:
     sign = {"increasing": 1, "decreasing": -1}[check["direction"]]
-    against = [(a, b) for a, b in pairwise(pts) if sign * (b.mean - a.mean) < 0 and exceeds(b.mean - a.mean, a, b)]
+    supporting, contradicting, tau = trend([p.values for p in pts], sign)
     first, last = pts[0], pts[-1]
-    overall = last.mean - first.mean
-    listing = f"{metric_title(metric)}: {_listing(metric, pts)}"
-    if against:
-        a, b = against[0]
-        return CheckResult(
-            FAILS,
-            f"{listing}. From {a.label} to {b.label} it moves {fmt_gap(metric, b.mean - a.mean)}, against the claimed "
-            f"{check['direction']} trend ({fmt_noise(metric, a, b)}).",
+    low, high = gap_interval(last.observed, first.observed)
+    effect = fmt_gap_interval(metric, last.mean - first.mean, low, high)
+    tau_text = "" if math.isnan(tau[0]) else f"Kendall τ = {tau[0]:+.2f}, "
+    return [
+        Comparison(
+            f"{check['direction']} over {_values(pts)}: {tau_text}{first.label} to {last.label} {effect}",
+            supporting,
+            contradicting,
         )
-    if sign * overall > 0 and exceeds(overall, first, last):
-        return CheckResult(
-            HOLDS,
-            f"{listing}. {check['direction'].capitalize()} from {first.label} to {last.label} by "
-            f"{fmt_gap(metric, overall)} ({fmt_noise(metric, first, last)}).",
-        )
-    return CheckResult(
-        INCONCLUSIVE,
-        f"{listing}. From {first.label} to {last.label} it moves {fmt_gap(metric, overall)} "
-        f"({fmt_noise(metric, first, last)}): not in the claimed direction, or not beyond the spread.",
+    ]
+
+
+def check_equivalent(metric: str, pts: list[Point], check: dict) -> list[Comparison]:
+    tolerance = float(check["tolerance"])
+    return [_equivalence(metric, a, b, tolerance) for a, b in combinations(pts, 2)]
+
+
+def _equivalence(metric: str, a: Point, b: Point | float, tolerance: float) -> Comparison:
+    other = b.values if isinstance(b, Point) else b
+    supporting, contradicting = within(a.values, other, tolerance)
+    low, high = gap_interval(a.observed, b.observed if isinstance(b, Point) else b, EQUIVALENCE_CONFIDENCE)
+    gap = a.mean - (b.mean if isinstance(b, Point) else b)
+    name = f"{a.label} − {b.label}" if isinstance(b, Point) else f"{a.label} − original"
+    effect = fmt_gap_interval(metric, gap, low, high, EQUIVALENCE_CONFIDENCE)
+    return Comparison(f"{name} = {effect} within ±{fmt_spread(metric, tolerance)}", supporting, contradicting)
+
+
+def _greater(metric: str, a: Point, b: Point, margin: float, better: str = "above") -> Comparison:
+    supporting, contradicting = greater(a.values, b.values, margin)
+    low, high = gap_interval(a.observed, b.observed)
+    required = f" (required: more than {fmt_spread(metric, margin)})" if margin else ""
+    return Comparison(
+        f"{a.label} − {b.label} = {fmt_gap_interval(metric, a.mean - b.mean, low, high)}{required}",
+        supporting,
+        contradicting,
     )
 
 
-def _agreement(metric: str, a: Point, b: Point, tolerance: float, what: str) -> CheckResult:
-    """Equal within `tolerance`: holds, beyond it and beyond the seed spread: fails, else inconclusive."""
-    gap = a.mean - b.mean
-    text = (
-        f"{what} differ by {fmt_spread(metric, abs(gap))} "
-        f"(tolerance {fmt_spread(metric, tolerance)}, {fmt_noise(metric, a, b)})"
-    )
-    if abs(gap) <= tolerance:
-        return CheckResult(HOLDS, text + ".")
-    if exceeds(gap, a, b):
-        return CheckResult(FAILS, text + ".")
-    return CheckResult(INCONCLUSIVE, text + ": the seeds scatter more than the tolerance.")
-
-
-def check_equivalent(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
-    high = max(pts, key=lambda p: p.mean)
-    low = min(pts, key=lambda p: p.mean)
-    result = _agreement(metric, high, low, float(check["tolerance"]), f"{high.label} and {low.label}")
-    result.evidence = f"{metric_title(metric)}: {_listing(metric, pts)}. The extremes {result.evidence}"
-    return result
-
-
-def check_ordering(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
+def check_ordering(metric: str, pts: list[Point], check: dict) -> list[Comparison]:
     by_label = {p.label: p for p in pts}
     margin = float(check.get("margin", 0))
-    results = []
-    for hi in check["higher"]:
-        for lo in check["lower"]:
-            a, b = by_label[_label(hi)], by_label[_label(lo)]
-            gap = a.mean - b.mean
-            if gap > margin and exceeds(gap, a, b):
-                verdict = HOLDS
-            elif (gap < 0 and exceeds(gap, a, b)) or (margin > 0 and gap + spread(a, b) < margin):
-                verdict = FAILS
-            else:
-                verdict = INCONCLUSIVE
-            results.append((verdict, f"{a.label} − {b.label} = {fmt_gap(metric, gap)} ({fmt_noise(metric, a, b)})"))
-    verdict = _combine([v for v, _ in results])
-    margin_text = f", required margin {fmt_spread(metric, margin)}" if margin else ""
-    return CheckResult(
-        verdict,
-        f"{metric_title(metric)}: {_listing(metric, pts)}. " + "; ".join(t for _, t in results) + margin_text + ".",
-    )
+    return [
+        _greater(metric, by_label[_label(hi)], by_label[_label(lo)], margin)
+        for hi in check["higher"]
+        for lo in check["lower"]
+    ]
 
 
-def check_threshold(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
+def check_threshold(metric: str, pts: list[Point], check: dict) -> list[Comparison]:
     side = "above" if "above" in check else "below"
     limit = float(check[side])
     sign = 1 if side == "above" else -1
-    verdicts = []
+    comparisons = []
     for p in pts:
-        margin = sign * (p.mean - limit)
-        verdicts.append(HOLDS if margin > p.std else FAILS if margin < -p.std else INCONCLUSIVE)
-    return CheckResult(
-        _combine(verdicts),
-        f"{metric_title(metric)}: {_listing(metric, pts)}; required {side} {fmt_point(metric, Point('', limit, 0, 0, 1))}.",
-    )
+        supporting, contradicting = greater(sign * p.values, sign * limit)
+        comparisons.append(
+            Comparison(f"{p.label} {fmt_point(metric, p)} {side} {fmt_metric(metric, limit)}", supporting, contradicting)
+        )
+    return comparisons
 
 
-def check_optimum(metric: str, pts: list[Point], check: dict, original) -> CheckResult:
-    """The best value lies strictly inside the range and beats both ends beyond the spread."""
+def check_optimum(metric: str, pts: list[Point], check: dict) -> list[Comparison]:
+    """The best inner value (by mean, chosen on each resample) against each end."""
     if len(pts) < 3:
         raise ValueError("an optimum inside the range needs at least three values")
-    best_of = min if check["best"] == "lowest" else max
-    best = best_of(pts, key=lambda p: p.mean)
-    ends = (pts[0], pts[-1])
-    listing = f"{metric_title(metric)}: {_listing(metric, pts)}"
-    if best in ends:
-        inner = best_of(pts[1:-1], key=lambda p: p.mean)
-        if exceeds(best.mean - inner.mean, best, inner):
-            return CheckResult(
-                FAILS, f"{listing}. The {check['best']} value is at the end of the range ({best.label})."
-            )
-        return CheckResult(
-            INCONCLUSIVE,
-            f"{listing}. The {check['best']} value is at {best.label}, within the seed spread of {inner.label}.",
-        )
-    gaps = [fmt_gap(metric, end.mean - best.mean) for end in ends]
-    if all(exceeds(end.mean - best.mean, best, end) for end in ends):
-        return CheckResult(HOLDS, f"{listing}. Best at {best.label}; the ends differ by {gaps[0]} and {gaps[1]}.")
-    return CheckResult(
-        INCONCLUSIVE, f"{listing}. Best at {best.label}, but an end ({gaps[0]}, {gaps[1]}) is within the seed spread."
-    )
+    inner = np.stack([p.values for p in pts[1:-1]])  # (m, 1 + B, n)
+    lowest = check["best"] == "lowest"
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a value without a finite seed has no mean: it is never the best
+        means = np.nanmean(inner, axis=-1)
+    means = np.where(np.isnan(means), np.inf if lowest else -np.inf, means)
+    choice = np.argmin(means, axis=0) if lowest else np.argmax(means, axis=0)
+    best_values = inner[choice, np.arange(inner.shape[1])]
+    best = Point(pts[1 + choice[0]].label, best_values)
+    comparisons = []
+    for end in (pts[0], pts[-1]):
+        # lowest: the end lies above the best inner value; highest: below it
+        higher, lower = (end, best) if lowest else (best, end)
+        comparisons.append(_greater(metric, higher, lower, 0.0))
+    return comparisons
 
 
-def check_original(metric: str, pts: list[Point], check: dict, original: pd.DataFrame | None) -> CheckResult:
-    """The rebuilt mean against the number the original reports for the same value and split."""
+def check_original(metric: str, pts: list[Point], check: dict, original: dict | None = None) -> list[Comparison]:
+    """The rebuilt seeds against the number the original reports for the same value and split."""
     (point,) = pts
-    split = metric.split("_", 1)[0]
-    number = math.nan if original is None else original.get(point.label, {}).get(split, math.nan)
-    if number is None or math.isnan(number):
-        raise KeyError(f"the original reports no {split} value for {point.label}")
-    theirs = Point("original", number, 0.0, 0, 1)
-    result = _agreement(metric, point, theirs, float(check["tolerance"]), "rebuilt and original")
-    result.evidence = (
-        f"{metric_title(metric)} of {point.label}: rebuilt {fmt_point(metric, point)}, original "
-        f"{fmt_point(metric, theirs)}; {result.evidence}"
-    )
-    return result
+    number = _original_number(metric, point.label, original)
+    if math.isnan(number):
+        raise KeyError(f"the original reports no {metric.split('_', 1)[0]} value for {point.label}")
+    return [_equivalence(metric, point, number, float(check["tolerance"]))]
+
+
+def _original_number(metric: str, label: str, original: dict | None) -> float:
+    """The original's number for one value and the metric's split (its time for a time metric)."""
+    row = (original or {}).get(label)
+    if row is None:
+        return math.nan
+    if metric == TIME_METRIC:
+        column = "seconds"
+    else:
+        column = metric.split("_", 1)[0]
+        if (metric_kind(metric) == "accuracy") != (row.get("metric") == "accuracy"):
+            return math.nan
+    value = row.get(column, math.nan)
+    return math.nan if value is None else float(value)
+
+
+def original_view(metric: str, pts: list[Point], original: dict | None) -> str:
+    """What the original saw for the same values, in the same unit, and its first-to-last gap."""
+    known = [(p.label, _original_number(metric, p.label, original)) for p in pts]
+    known = [(label, value) for label, value in known if not math.isnan(value)]
+    if not known:
+        return ""
+    text = "; ".join(f"{label} {fmt_metric(metric, value)}" for label, value in known)
+    if len(known) > 1:
+        text += f" ({known[0][0]} to {known[-1][0]}: {fmt_gap(metric, known[-1][1] - known[0][1])})"
+    return f" The original (one run each): {text}."
 
 
 RULES: dict[str, tuple[Callable, tuple[str, ...]]] = {
@@ -243,9 +276,29 @@ def load_claims(path: str) -> list[dict]:
     return claims
 
 
-def evaluate_claim(claim: dict, tables: dict[str, pd.DataFrame], original: dict[str, dict[str, dict]]) -> Verdict:
-    """`tables` and `original` (the original's rows by value label) are keyed by 'problem/exercise/sweep'."""
-    results, sweeps = [], []
+def _decide(comparisons: list[Comparison]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Holm over the claim's comparisons, each direction its own family -> codes (c, 1 + B) and the
+    adjusted p-values."""
+    supporting = holm(np.stack([c.supporting for c in comparisons]))
+    contradicting = holm(np.stack([c.contradicting for c in comparisons]))
+    codes = np.where(contradicting < ALPHA, -1, np.where(supporting < ALPHA, 1, 0))
+    return codes, supporting, contradicting
+
+
+def _statement(comparison: Comparison, code: int, supporting: float, contradicting: float) -> str:
+    if math.isnan(supporting):
+        return f"{comparison.statement}: too few seeds to test"
+    return f"{comparison.statement}: {CODES[code]} ({fmt_p(supporting)} for, {fmt_p(contradicting)} against)"
+
+
+def evaluate_claim(
+    claim: dict, tables: dict[str, pd.DataFrame], samples: dict[str, Samples], original: dict[str, dict[str, dict]]
+) -> Verdict:
+    """`tables` (sweep tables: value labels and run ids) and `original` (the original's rows by value
+    label) are keyed by 'problem/exercise/sweep'; `samples` maps "seeds" and "timing" to Samples."""
+    results: list[CheckResult | None] = []  # None: evaluated below, together
+    evaluated = []  # (position, check, points, comparisons, the original's rows)
+    sweeps = []
     for check in claim["checks"]:
         sweep = check.get("sweep", claim["sweep"])
         sweeps.append(sweep)
@@ -254,19 +307,45 @@ def evaluate_claim(claim: dict, tables: dict[str, pd.DataFrame], original: dict[
             continue
         function, _ = RULES[check["rule"]]
         try:
-            pts = points(tables[sweep], check["metric"], _check_values(check))
-            if any(math.isnan(p.mean) for p in pts):
-                raise KeyError("no finite value for " + ", ".join(p.label for p in pts if math.isnan(p.mean)))
-            results.append(function(check["metric"], pts, check, original.get(sweep)))
+            pts = points(tables[sweep], check["metric"], samples, _check_values(check))
+            if any(p.n == 0 for p in pts):
+                raise KeyError("no finite value for " + ", ".join(p.label for p in pts if p.n == 0))
+            extra = (original.get(sweep),) if check["rule"] == "original" else ()
+            comparisons = function(check["metric"], pts, check, *extra)
         except (KeyError, ValueError) as error:
             results.append(CheckResult(NOT_EVALUATED, f"{sweep}: {error.args[0]}."))
-    verdicts = [r.verdict for r in results]
-    overall = NOT_EVALUATED if NOT_EVALUATED in verdicts else _combine(verdicts)
-    return Verdict(claim["number"], claim["conclusion"], list(dict.fromkeys(sweeps)), overall, results)
+            continue
+        evaluated.append((len(results), check, pts, comparisons, original.get(sweep)))
+        results.append(None)
+    verdict = Verdict(claim["number"], claim["conclusion"], list(dict.fromkeys(sweeps)), NOT_EVALUATED)
+    check_codes = []
+    if evaluated:
+        codes, supporting, contradicting = _decide([c for *_, cs, _ in evaluated for c in cs])
+        at = 0
+        for position, check, pts, cs, original_rows in evaluated:
+            own = slice(at, at + len(cs))
+            check_codes.append(_combine(codes[own]))
+            statements = [
+                _statement(c, code, p_for, p_against)
+                for c, code, p_for, p_against in zip(cs, codes[own, 0], supporting[own, 0], contradicting[own, 0])
+            ]
+            at += len(cs)
+            metric = check["metric"]
+            evidence = f"{metric_title(metric)}: {_listing(metric, pts)}. " + "; ".join(statements) + "."
+            results[position] = CheckResult(
+                CODES[int(check_codes[-1][0])], evidence + original_view(metric, pts, original_rows)
+            )
+        verdict.seeds = min(p.n for _, _, pts, _, _ in evaluated for p in pts)
+    verdict.checks = results
+    if len(evaluated) == len(results):
+        claim_code = _combine(np.stack(check_codes))
+        verdict.verdict = CODES[int(claim_code[0])]
+        verdict.robustness = float((claim_code[1:] == claim_code[0]).mean()) if len(claim_code) > 1 else math.nan
+    return verdict
 
 
-def evaluate_claims(claims: list[dict], tables, original) -> list[Verdict]:
-    return [evaluate_claim(claim, tables, original) for claim in claims]
+def evaluate_claims(claims: list[dict], tables, samples, original) -> list[Verdict]:
+    return [evaluate_claim(claim, tables, samples, original) for claim in claims]
 
 
 def verdict_rows(verdicts: list[Verdict]) -> list[dict]:
@@ -276,6 +355,8 @@ def verdict_rows(verdicts: list[Verdict]) -> list[dict]:
             "claim": v.number,
             "conclusion": v.conclusion,
             "verdict": v.verdict,
+            "robustness": "" if math.isnan(v.robustness) else f"{v.robustness:.3f}",
+            "min_seeds": v.seeds,
             "check": i + 1,
             "check_verdict": c.verdict,
             "evidence": c.evidence,

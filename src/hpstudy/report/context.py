@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import timing
 from ..hyperparameters import FACTOR_TITLES
+from ..stats import ALPHA, CONFIDENCE, MIN_SAMPLES
 from ..study import format_value
-from .claims import FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
-from .compare import fmt_gap, metric_title
+from .claims import EQUIVALENCE_CONFIDENCE, FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
+from .compare import BOOTSTRAP_RESAMPLES, TIME_METRIC, fmt_gap, metric_title
 from .figures import sweep_axis
-from .metrics import fmt_mean_std, fmt_metric, primary_metric
+from .metrics import fmt_mean_ci, fmt_metric, primary_metric
 from .model_figures import ROLE_TITLES
 from .narrative import describe_sweep
 from .original import flag_copies, load_original, original_rows
@@ -35,7 +37,7 @@ def sweep_key(path: str | Path) -> str:
 
 
 def read_sweep_tables(paths: list[str]) -> dict[str, pd.DataFrame]:
-    return {sweep_key(path): pd.read_csv(path, dtype={"label": str}) for path in paths}
+    return {sweep_key(path): pd.read_csv(path, dtype={"label": str, "run_id": str}) for path in paths}
 
 
 def svg_data_uri(path: str | Path) -> str:
@@ -43,7 +45,23 @@ def svg_data_uri(path: str | Path) -> str:
 
 
 def _cell(row: dict, column: str, metric: str) -> str:
-    return fmt_mean_std(metric, row.get(f"{column}_mean", math.nan), row.get(f"{column}_std", math.nan))
+    """Mean ± half-width of the 95% interval."""
+    return fmt_mean_ci(
+        metric,
+        row.get(f"{column}_mean", math.nan),
+        row.get(f"{column}_ci_low", math.nan),
+        row.get(f"{column}_ci_high", math.nan),
+    )
+
+
+def fmt_count(value: float) -> str:
+    """12345678 -> '12.3M': parameters and multiply-adds."""
+    if value is None or math.isnan(value):
+        return "—"
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"
 
 
 def _delta(metric: str, delta: float) -> str:
@@ -67,7 +85,9 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
                 "run_id": row["run_id"],
                 "diverged": f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
                 "rebuilt": [_cell(row, f"{s}_{metric}", metric) for s in SPLITS],
-                "seconds": _cell(row, "train_seconds", "seconds"),
+                "seconds": _cell(row, TIME_METRIC, "seconds"),
+                "parameters": fmt_count(row.get("parameters", math.nan)),
+                "multiply_adds": fmt_count(row.get("multiply_adds_per_step", math.nan)),
                 "original": ["—"] * 3
                 if before is None
                 else [
@@ -83,6 +103,10 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
     return rows
 
 
+def _share(value) -> str:
+    return "—" if value is None or value == "" or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.0%}"
+
+
 def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
     """verdicts.csv (a row per check) -> a record per claim with its checks."""
     records = []
@@ -94,6 +118,8 @@ def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
                 "conclusion": first["conclusion"],
                 "verdict": first["verdict"],
                 "css": VERDICT_CLASSES[first["verdict"]],
+                "robustness": _share(first.get("robustness")),
+                "min_seeds": int(first.get("min_seeds", 0)),
                 "sweeps": str(first["sweeps"]).split(),
                 "checks": [
                     {
@@ -180,6 +206,20 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str, origin
     }
 
 
+def method_context() -> dict:
+    """The statistical and timing constants the method section states."""
+    return {
+        "alpha": ALPHA,
+        "confidence": f"{CONFIDENCE:.0%}",
+        "equivalence_confidence": f"{EQUIVALENCE_CONFIDENCE:.0%}",
+        "min_samples": MIN_SAMPLES,
+        "resamples": BOOTSTRAP_RESAMPLES,
+        "warmup_steps": timing.WARMUP_STEPS,
+        "steps": timing.STEPS,
+        "repeats": timing.REPEATS,
+    }
+
+
 def provenance_context(provenance: dict) -> dict:
     config = provenance["configuration"]
     return {
@@ -256,5 +296,6 @@ def build_context(
         "claims": claims,
         "verdict_counts": {k: v for k, v in counts.items() if v},
         "data": config["data"],
+        "method": method_context(),
         "provenance": provenance_context(provenance),
     }

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..atomic import atomic_path
 from ..hyperparameters import FACTOR_TITLES
+from .compare import TIME_METRIC
 from .metrics import primary_metric
 
 SPLIT_STYLES = {"train": ("#1f77b4", "o"), "validation": ("#ff7f0e", "s"), "test": ("#2ca02c", "^")}
@@ -50,30 +51,30 @@ def sweep_axis(table: pd.DataFrame, factor: str):
     return np.arange(len(table), dtype=float), list(table["label"]), "categorical"
 
 
+def interval_bars(table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and its 95% interval as error-bar lengths below and above (none where unknown)."""
+    mean = table[f"{column}_mean"].to_numpy(dtype=float)
+    low = np.nan_to_num(mean - table[f"{column}_ci_low"].to_numpy(dtype=float))
+    high = np.nan_to_num(table[f"{column}_ci_high"].to_numpy(dtype=float) - mean)
+    return mean, np.vstack([low, high])
+
+
 def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> None:
-    """Metric against swept value (train / validation / test, mean ± std over seeds) and training time."""
+    """Metric against swept value (train / validation / test) and the training time timed alone, each the
+    mean with its 95% confidence interval (over seeds; for time, over the timing repeats)."""
     plt = pyplot()
     metric, metric_title = primary_metric(problem)
     x, labels, scale = sweep_axis(table, sweep["factor"])
     fig, (ax_metric, ax_time) = plt.subplots(1, 2, figsize=(7.0, 2.7), constrained_layout=True)
     for split, (color, marker) in SPLIT_STYLES.items():
-        mean = table[f"{split}_{metric}_mean"].to_numpy(dtype=float)
-        std = np.nan_to_num(table[f"{split}_{metric}_std"].to_numpy(dtype=float))
-        ax_metric.errorbar(x, mean, yerr=std, color=color, marker=marker, ms=4, capsize=3, lw=1.2, label=split)
-    ax_time.errorbar(
-        x,
-        table["train_seconds_mean"],
-        yerr=np.nan_to_num(table["train_seconds_std"].to_numpy(float)),
-        color="#555555",
-        marker="o",
-        ms=4,
-        capsize=3,
-        lw=1.2,
-    )
+        mean, bars = interval_bars(table, f"{split}_{metric}")
+        ax_metric.errorbar(x, mean, yerr=bars, color=color, marker=marker, ms=4, capsize=3, lw=1.2, label=split)
+    mean, bars = interval_bars(table, TIME_METRIC)
+    ax_time.errorbar(x, mean, yerr=bars, color="#555555", marker="o", ms=4, capsize=3, lw=1.2)
     diverged = table["n_diverged"].to_numpy() > 0
     for xi in x[diverged]:
         ax_metric.axvline(xi, color="#d62728", lw=0.8, ls=":")
-    for ax, ylabel in ((ax_metric, metric_title), (ax_time, "training time per seed (s)")):
+    for ax, ylabel in ((ax_metric, metric_title), (ax_time, "training time per seed, alone (s)")):
         ax.set_xlabel(FACTOR_TITLES.get(sweep["factor"], sweep["factor"]))
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, lw=0.5)
@@ -81,5 +82,6 @@ def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> N
             ax.set_xscale("log")
         ax.set_xticks(x, labels, rotation=30 if scale == "categorical" and max(map(len, labels)) > 6 else 0)
         ax.minorticks_off()
+    ax_time.set_ylim(bottom=0)
     ax_metric.legend(frameon=False, fontsize=8)
     save_svg(fig, output)

@@ -21,13 +21,14 @@ def fmt_metric(metric: str, value: float) -> str:
     if metric.endswith(("rmse", "mae", "mean_sigma")):
         return f"${value:,.0f}"
     if metric.endswith("seconds"):
-        return f"{value:.2f}s"
+        return f"{value:#.3g}s"
     return f"{value:.4f}"
 
 
-def fmt_mean_std(metric: str, mean: float, std: float) -> str:
+def fmt_mean_ci(metric: str, mean: float, low: float, high: float) -> str:
+    """'92.25% ± 0.27%': the mean and the half-width of its (symmetric t-) 95% interval; the mean
+    alone where there is no interval (one seed)."""
     text = fmt_metric(metric, mean)
-    # no spread to show: one seed, or seeds that share one measurement (the training time of a run)
-    if std is None or (isinstance(std, float) and math.isnan(std)) or std == 0 or text == "—":
+    if low is None or (isinstance(low, float) and math.isnan(low)) or text == "—" or high == low:
         return text
-    return f"{text} ± {fmt_metric(metric, std).lstrip('$')}"
+    return f"{text} ± {fmt_metric(metric, (high - low) / 2).lstrip('$')}"

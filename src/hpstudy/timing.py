@@ -1,0 +1,159 @@
+"""Training time that means something: every run of a problem timed alone, apart from its training.
+
+A training job trains all seeds of a run as one batched network, beside other
+jobs, so its wall-clock time says little about one configuration. Here each
+run is timed as a user training it alone would see it: one replica (K = 1), one
+torch thread, the engine's own training step (`train.step`) on mini-batches of
+the run's size. REPEATS rounds of STEPS steps each are timed, each after
+WARMUP_STEPS untimed steps, the rounds interleaved over all runs of the problem
+so that a change in the machine's speed during the measurement reaches every
+configuration alike.
+
+One round's median step time × the run's steps (epochs × mini-batches per
+epoch) estimates the training time of one seed; the REPEATS estimates are its
+sample (evaluation passes excluded). The median, not the mean: a step that an
+interrupt or the scheduler lengthened says nothing about the configuration. The workflow runs this job with every core it was
+given, so no other job shares the machine while it times.
+
+Beside it, a deterministic cost from the model itself: its parameters and its
+multiply-adds per training step (forward multiply-adds of the linear and
+convolution layers × batch size × 3, the usual count for forward plus backward).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+# The protocol's constants are read by the report, which must not import torch: the
+# engine is imported by the functions that time.
+WARMUP_STEPS = 3  # untimed, before every round: the run's data and weights back in cache
+STEPS = 20
+REPEATS = 7
+TIMING_SEED = 0
+
+
+def forward_multiply_adds(model, n_inputs: int) -> int:
+    """Multiply-adds of one sample's forward pass through the model's linear and convolution layers."""
+    import torch
+    from torch import nn
+
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+        else:  # Conv2d: every output element is a dot product over its input window
+            kh, kw = module.kernel_size
+            total += output[0].numel() * (module.in_channels // module.groups) * kh * kw
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, n_inputs))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total
+
+
+class TimedRun:
+    """One run ready to step: its one-replica network, optimizer and data order."""
+
+    def __init__(self, problem: str, params: dict, tensors: dict, patches: dict, device):
+        import torch
+
+        from . import train
+        from .losses import GRADIENTS, LOSSES
+        from .optimizers import OPTIMIZERS
+        from .replicas import stack
+
+        x = tensors["x_train"]
+        (model,) = train.initial_models(problem, params, x.shape[1], [TIMING_SEED])
+        self.parameters = sum(p.numel() for p in model.parameters())
+        self.batch_size = params["batch_size"]
+        self.multiply_adds = 3 * self.batch_size * forward_multiply_adds(model, x.shape[1])
+        self.steps = train.steps_per_run(len(x), params)
+        self.net = stack([model]).to(device)
+        key = repr(self.net.layers[1]) if self.net.reads_patches else None  # a CNN's patches, cut once per shape
+        if key not in patches:
+            patches[key] = self.net.inputs(x)
+        self.inputs, self.y = patches[key], tensors["y_train"]
+        self.optimizer = OPTIMIZERS[params["optimizer"]](self.net.parameters(), lr=params["learning_rate"])
+        self.loss = LOSSES[(problem, params["loss"])], GRADIENTS[(problem, params["loss"])]
+        generator = torch.Generator().manual_seed(TIMING_SEED)
+        self.order = torch.randperm(len(x), generator=generator).to(device).view(1, -1)
+        self.alive = torch.ones(1, dtype=torch.bool, device=device)
+        self.position = 0
+
+    def run_steps(self, count: int, clock=None) -> list[float]:
+        """Take `count` steps; with a `clock` (a function that waits for the device and reads the
+        time), return each step's seconds."""
+        from .train import step
+
+        n, seconds = self.order.shape[1], []
+        for _ in range(count):
+            if self.position >= n:
+                self.position = 0
+            index = self.order[:, self.position : self.position + self.batch_size]
+            self.position += self.batch_size
+            started = clock() if clock else 0.0
+            step(self.net, self.optimizer, self.inputs, self.y, index, *self.loss, self.alive)
+            if clock:
+                seconds.append(clock() - started)
+        return seconds
+
+
+def device_clock(device):
+    """time.perf_counter, after the device has finished its queued work."""
+    if device.type != "cuda":
+        return time.perf_counter
+    import torch
+
+    def clock() -> float:
+        torch.cuda.synchronize(device)
+        return time.perf_counter()
+
+    return clock
+
+
+def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print) -> list[dict]:
+    """A row per run and repeat: the estimated seconds of one seed's training, and the run's costs."""
+    from .evaluate import to_tensors
+
+    tensors = to_tensors(data, problem, device)
+    patches: dict = {}
+    timed = {run_id: TimedRun(problem, params, tensors, patches, device) for run_id, params in sorted(runs.items())}
+    rows, clock = [], device_clock(device)
+    for repeat in range(REPEATS):
+        for run_id, run in timed.items():
+            run.run_steps(WARMUP_STEPS)
+            step_seconds = statistics.median(run.run_steps(STEPS, clock))
+            rows.append(
+                {
+                    "problem": problem,
+                    "run_id": run_id,
+                    "repeat": repeat,
+                    "step_seconds": step_seconds,
+                    "solo_seconds": step_seconds * run.steps,
+                    "steps": run.steps,
+                    "multiply_adds_per_step": run.multiply_adds,
+                    "parameters": run.parameters,
+                }
+            )
+        log(f"round {repeat + 1} of {REPEATS} timed ({len(timed)} runs × {STEPS} steps)")
+    return rows
+
+
+def run(request: dict, log, process: str = "its own process") -> None:
+    """The timing job (see `jobs`): request keys problem, runs, device, data, output, code, log."""
+    from . import train
+    from .atomic import write_rows
+    from .splits import load_splits
+
+    train.configure_torch(1)  # one thread, as a user training one model would
+    device = train.pick_device(request["device"])
+    log(f"timing {len(request['runs'])} {request['problem']} runs on {device}, one thread, in {process}")
+    rows = time_runs(request["problem"], request["runs"], load_splits(request["data"]), device, log)
+    write_rows(request["output"], rows)
