@@ -28,8 +28,8 @@ import time
 # The protocol's constants are read by the report, which must not import torch: the
 # engine is imported by the functions that time.
 WARMUP_STEPS = 3  # untimed, before every round: the run's data and weights back in cache
-STEPS = 20
-REPEATS = 7
+STEPS = 30
+REPEATS = 10
 TIMING_SEED = 0
 
 

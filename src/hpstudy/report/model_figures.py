@@ -121,7 +121,7 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
             coverage_ax.set_xlabel("nominal level of the central interval (%)")
             coverage_ax.set_ylabel("test prices inside (%)")
             coverage_ax.legend(frameon=False, fontsize=7)
-            coverage_ax.set_title("coverage of the predictive intervals (one line per seed)", fontsize=8)
+            coverage_ax.set_title("coverage of the predictive intervals\n(one line per seed)", fontsize=8)
         else:
             coverage_ax.set_axis_off()
             coverage_ax.text(
