@@ -161,10 +161,29 @@ def test_reformatted_config_with_reordered_keys_and_respelled_numbers_plans_noth
     assert planned(copy) == {}
 
 
-def test_a_second_build_gives_bit_identical_metrics(built, tmp_path):
+def measured_seconds_masked(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The evidence of the time checks without its numbers: the measured seconds (and the p-values
+    and intervals computed from them) are the only part of a verdict that two builds may change."""
+    timed = verdicts["evidence"].str.startswith("training time per seed")
+    masked = verdicts.copy()
+    masked.loc[timed, "evidence"] = masked.loc[timed, "evidence"].str.replace(r"[-+−]?\d[\d.,]*", "#", regex=True)
+    return masked.drop(columns="robustness").assign(timed=timed)
+
+
+def test_a_second_build_gives_bit_identical_metrics_and_the_same_verdicts(built, tmp_path):
     second = tiny_workflow(tmp_path)
     snakemake(second)
     for first_file in built.glob("results/runs/*/*/metrics.csv"):
         first = pd.read_csv(first_file).drop(columns="train_seconds")
         again = pd.read_csv(second / first_file.relative_to(built)).drop(columns="train_seconds")
         pd.testing.assert_frame_equal(first, again, check_exact=True)
+    first, again = (pd.read_csv(w / "results/metrics/verdicts.csv") for w in (built, second))
+    assert list(first["verdict"]) == list(again["verdict"])
+    assert list(first["check_verdict"]) == list(again["check_verdict"])
+    pd.testing.assert_frame_equal(measured_seconds_masked(first), measured_seconds_masked(again))
+    # the seeds' robustness is the same too; a time check's may move with the measured seconds
+    seed_only = ~measured_seconds_masked(first).groupby("claim")["timed"].transform("any")
+    assert list(first.loc[seed_only, "robustness"].fillna(-1)) == list(again.loc[seed_only, "robustness"].fillna(-1))
+    # the tiny study's one time check compares widths 8 and 1024: a real difference, in both builds
+    width_time = first[(first["claim"] == 2) & first["evidence"].str.startswith("training time per seed")]
+    assert list(width_time["check_verdict"]) == ["holds"]

@@ -69,7 +69,7 @@ def _delta(metric: str, delta: float) -> str:
 
 
 def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -> list[dict]:
-    """Rebuilt mean ± std beside the original's numbers; where the original gave only a
+    """Rebuilt mean ± 95% CI half-width beside the original's numbers; where the original gave only a
     validation number (the cross-entropy run), that number and its difference are shown."""
     rows = []
     for row in table.to_dict("records"):
