@@ -123,7 +123,10 @@ TREND = {"rule": "trend", "metric": "test_accuracy", "direction": "decreasing"}
     ],
 )
 def test_trend(means, scale, expected):
-    values = {label: seeds(mean, scale)[shift:] + seeds(mean, scale)[:shift] for shift, (label, mean) in enumerate(zip((1, 2, 3), means))}
+    values = {
+        label: seeds(mean, scale)[shift:] + seeds(mean, scale)[:shift]
+        for shift, (label, mean) in enumerate(zip((1, 2, 3), means))
+    }
     result, evidence = verdict(TREND, values)
     assert result == expected
     assert "Kendall τ" in evidence and "95% CI" in evidence
@@ -243,7 +246,7 @@ def test_a_claim_fails_when_any_check_fails_and_holds_only_when_all_hold():
 
 
 def test_a_removed_sweep_is_not_evaluated_and_a_missing_value_is_named():
-    table, samples = sweep({1: seeds(0.9)})
+    _, samples = sweep({1: seeds(0.9)})
     claim = {"number": 7, "conclusion": "c", "sweep": "p/e/gone", "checks": [TREND]}
     result = evaluate_claim(claim, {}, samples, {})
     assert result.verdict == NOT_EVALUATED

@@ -53,7 +53,13 @@ def describe(values: pd.Series, prefix: str) -> dict:
     mean = values.mean() if n else np.nan
     std = values.std(ddof=1) if n > 1 else np.nan
     low, high = mean_interval_from_stats(mean, std, n, CONFIDENCE)
-    return {f"{prefix}_mean": mean, f"{prefix}_std": std, f"{prefix}_n": n, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+    return {
+        f"{prefix}_mean": mean,
+        f"{prefix}_std": std,
+        f"{prefix}_n": n,
+        f"{prefix}_ci_low": low,
+        f"{prefix}_ci_high": high,
+    }
 
 
 def summarise(runs: pd.DataFrame, run_ids: list[str], timing: pd.DataFrame | None = None) -> pd.DataFrame:

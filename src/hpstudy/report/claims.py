@@ -163,7 +163,9 @@ def check_threshold(metric: str, pts: list[Point], check: dict) -> list[Comparis
     for p in pts:
         supporting, contradicting = greater(sign * p.values, sign * limit)
         comparisons.append(
-            Comparison(f"{p.label} {fmt_point(metric, p)} {side} {fmt_metric(metric, limit)}", supporting, contradicting)
+            Comparison(
+                f"{p.label} {fmt_point(metric, p)} {side} {fmt_metric(metric, limit)}", supporting, contradicting
+            )
         )
     return comparisons
 

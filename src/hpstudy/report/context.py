@@ -104,7 +104,11 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
 
 
 def _share(value) -> str:
-    return "—" if value is None or value == "" or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.0%}"
+    return (
+        "—"
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+        else f"{float(value):.0%}"
+    )
 
 
 def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
