@@ -36,7 +36,6 @@ STEP_MODULES = {
     "report": (
         "report/claims",
         "report/compare",
-        "stats",
         "report/context",
         "report/dataset_figures",
         "report/figures",
@@ -51,6 +50,8 @@ STEP_MODULES = {
         "hyperparameters",
         "splits",
         "study",
+        "stats",
+        "timing",  # the method section states its protocol
         "atomic",
     ),
 }
