@@ -23,6 +23,7 @@ NaN for both: nothing can be decided from it.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from scipy import stats
@@ -30,6 +31,14 @@ from scipy import stats
 ALPHA = 0.05
 CONFIDENCE = 0.95
 MIN_SAMPLES = 2
+
+
+@contextmanager
+def quietly():
+    """Constant samples and all-NaN rows make numpy and scipy warn; their results (±inf, NaN) are handled."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _finite_count(values: np.ndarray) -> np.ndarray:
@@ -44,8 +53,7 @@ def _too_few(*samples) -> np.ndarray:
 def _t(a: np.ndarray, b: np.ndarray | float, shift: float) -> tuple[np.ndarray, np.ndarray]:
     """Welch's (or, against a number, the one-sample) t statistic of mean(a) − mean(b) − shift, and its df."""
     policy = "omit" if np.isnan(a).any() or (isinstance(b, np.ndarray) and np.isnan(b).any()) else "propagate"
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")  # constant samples: scipy warns, the statistic is ±inf or NaN
+    with quietly():
         if isinstance(b, np.ndarray):
             result = stats.ttest_ind(a - shift, b, equal_var=False, axis=-1, nan_policy=policy)
         else:
@@ -101,8 +109,7 @@ def trend(groups: list[np.ndarray], direction: int) -> tuple[np.ndarray, np.ndar
         position = np.concatenate([np.full(g.shape[1], i) for i, g in enumerate(groups)])
         values = np.concatenate([g[r] for g in groups])
         keep = np.isfinite(values)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quietly():
             result = stats.kendalltau(position[keep], values[keep])
         if np.isnan(result.statistic):  # every value equal: no trend either way
             supporting[r], contradicting[r], tau[r] = 1.0, 1.0, 0.0
@@ -138,14 +145,12 @@ def gap_interval(a: np.ndarray, b: np.ndarray | float, confidence: float = CONFI
         b = b[np.isfinite(b)]
         if min(len(a), len(b)) < MIN_SAMPLES:
             return np.nan, np.nan
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quietly():
             interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
     else:
         if len(a) < MIN_SAMPLES:
             return np.nan, np.nan
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with quietly():
             interval = stats.ttest_1samp(a, b).confidence_interval(confidence)
     return _finite_or_point(interval, a, b)
 
@@ -180,8 +185,7 @@ def welch_from_stats(mean_a: float, std_a: float, n_a: int, mean_b: float, std_b
         return np.nan
     if std_a == 0 and std_b == 0:
         return 1.0 if mean_a == mean_b else 0.0
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
+    with quietly():
         return float(stats.ttest_ind_from_stats(mean_a, std_a, n_a, mean_b, std_b, n_b, equal_var=False).pvalue)
 
 

@@ -28,7 +28,6 @@ verdict's robustness: the share of resamples that reach the observed verdict.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -38,6 +37,7 @@ import pandas as pd
 import yaml
 
 from ..errors import StudyError
+from ..stats import ALPHA, fmt_p, gap_interval, greater, holm, quietly, trend, within
 from ..study import format_value
 from .compare import (
     TIME_METRIC,
@@ -52,7 +52,6 @@ from .compare import (
     points,
 )
 from .metrics import fmt_metric
-from ..stats import ALPHA, fmt_p, gap_interval, greater, holm, trend, within
 
 HOLDS, FAILS, INCONCLUSIVE, NOT_EVALUATED = "holds", "does not hold", "inconclusive", "not evaluated"
 CODES = {1: HOLDS, -1: FAILS, 0: INCONCLUSIVE}
@@ -125,16 +124,19 @@ def check_equivalent(metric: str, pts: list[Point], check: dict) -> list[Compari
 
 
 def _equivalence(metric: str, a: Point, b: Point | float, tolerance: float) -> Comparison:
-    other = b.values if isinstance(b, Point) else b
-    supporting, contradicting = within(a.values, other, tolerance)
-    low, high = gap_interval(a.observed, b.observed if isinstance(b, Point) else b, EQUIVALENCE_CONFIDENCE)
-    gap = a.mean - (b.mean if isinstance(b, Point) else b)
-    name = f"{a.label} − {b.label}" if isinstance(b, Point) else f"{a.label} − original"
+    """Within ±tolerance of another value, or of a fixed number (the original's)."""
+    if isinstance(b, Point):
+        values, observed, mean, name = b.values, b.observed, b.mean, f"{a.label} − {b.label}"
+    else:
+        values, observed, mean, name = b, b, b, f"{a.label} − original"
+    supporting, contradicting = within(a.values, values, tolerance)
+    low, high = gap_interval(a.observed, observed, EQUIVALENCE_CONFIDENCE)
+    gap = a.mean - mean
     effect = fmt_gap_interval(metric, gap, low, high, EQUIVALENCE_CONFIDENCE)
     return Comparison(f"{name} = {effect} within ±{fmt_spread(metric, tolerance)}", supporting, contradicting)
 
 
-def _greater(metric: str, a: Point, b: Point, margin: float, better: str = "above") -> Comparison:
+def _greater(metric: str, a: Point, b: Point, margin: float) -> Comparison:
     supporting, contradicting = greater(a.values, b.values, margin)
     low, high = gap_interval(a.observed, b.observed)
     required = f" (required: more than {fmt_spread(metric, margin)})" if margin else ""
@@ -176,8 +178,7 @@ def check_optimum(metric: str, pts: list[Point], check: dict) -> list[Comparison
         raise ValueError("an optimum inside the range needs at least three values")
     inner = np.stack([p.values for p in pts[1:-1]])  # (m, 1 + B, n)
     lowest = check["best"] == "lowest"
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a value without a finite seed has no mean: it is never the best
+    with quietly():  # a value without a finite seed has no mean: it is never the best
         means = np.nanmean(inner, axis=-1)
     means = np.where(np.isnan(means), np.inf if lowest else -np.inf, means)
     choice = np.argmin(means, axis=0) if lowest else np.argmax(means, axis=0)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .metrics import fmt_metric
 from ..stats import CONFIDENCE, mean_interval
+from .metrics import fmt_metric
 
 BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_SEED = 2023  # fixed, so that two builds draw the same resamples
