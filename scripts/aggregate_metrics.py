@@ -2,8 +2,6 @@
 
 import json
 
-import pandas as pd
-
 from hpstudy import aggregate
 from hpstudy.jobs import run_job
 from hpstudy.atomic import write_csv
@@ -14,7 +12,7 @@ def main(log):
     runs = aggregate.collect_runs(snakemake.input.metrics, snakemake.input.configs)
     write_csv(snakemake.output.runs, runs)
     log(f"{runs['run_id'].nunique()} runs, {len(runs)} run-seed rows, {int(runs['diverged'].sum())} diverged")
-    timing = pd.concat([pd.read_csv(path, dtype={"run_id": str}) for path in snakemake.input.timings])
+    timing = aggregate.read_timings(snakemake.input.timings)
     for sweep, path in zip(layout["sweeps"], snakemake.output.sweeps, strict=True):
         assert path.endswith(f"{sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}.csv"), path
         write_csv(path, aggregate.sweep_table(runs, sweep, timing))

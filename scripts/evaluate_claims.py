@@ -3,6 +3,7 @@
 
 import pandas as pd
 
+from hpstudy import aggregate
 from hpstudy.atomic import write_rows
 from hpstudy.jobs import run_job
 from hpstudy.report.claims import evaluate_claims, load_claims, verdict_rows
@@ -13,7 +14,7 @@ from hpstudy.report.original import load_original, original_by_sweep
 
 def main(log):
     runs = pd.read_csv(snakemake.input.runs, dtype={"run_id": str})
-    timing = pd.concat([pd.read_csv(path, dtype={"run_id": str}) for path in snakemake.input.timings])
+    timing = aggregate.read_timings(snakemake.input.timings)
     verdicts = evaluate_claims(
         load_claims(snakemake.input.claims),
         read_sweep_tables(snakemake.input.tables),

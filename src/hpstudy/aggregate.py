@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from .errors import StudyError
 from .hyperparameters import SPECS
 from .stats import CONFIDENCE, mean_interval_from_stats
 
@@ -39,6 +40,29 @@ def collect_runs(metric_files: list[str], config_files: list[str]) -> pd.DataFra
 
 
 TIME_COLUMNS = ["steps", "multiply_adds_per_step", "parameters"]  # per run, from the timing measurement
+TIMING_COLUMNS = ["run_id", "repeat", "solo_seconds", *TIME_COLUMNS]
+
+
+def read_timings(paths: list[str]) -> pd.DataFrame:
+    """The timing measurements (results/timing/<problem>.csv) as one table.
+
+    A file that is empty, lacks a column, or holds a time that is not a finite
+    positive number fails with its path and the fix, never a silently wrong table."""
+    frames = []
+    for path in paths:
+        fix = f"delete {path} and rerun: the workflow times the problem's runs again"
+        try:
+            frame = pd.read_csv(path, dtype={"run_id": str})
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise StudyError(f"{path} is not a readable timing table ({error}); {fix}") from None
+        missing = [column for column in TIMING_COLUMNS if column not in frame.columns]
+        if missing or frame.empty:
+            raise StudyError(f"{path} lacks {', '.join(missing) or 'rows'}; {fix}")
+        seconds = pd.to_numeric(frame["solo_seconds"], errors="coerce")
+        if not (np.isfinite(seconds) & (seconds > 0)).all():
+            raise StudyError(f"{path} holds a training time that is not a positive number; {fix}")
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def metric_columns(runs: pd.DataFrame) -> list[str]:

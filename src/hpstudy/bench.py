@@ -47,7 +47,6 @@ from .splits import load_splits
 from .stats import ALPHA, welch_from_stats
 from .study import expand_study
 
-DEFAULT_SEEDS = list(range(10))  # config/config.yaml's seeds
 WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
 
 
@@ -191,9 +190,10 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
         config = yaml.safe_load((workdir / "config/config.yaml").read_text())
         data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
 
-        print(f"the default build, {len(DEFAULT_SEEDS)} seeds, from nothing to report.pdf", flush=True)
+        default_seeds = yaml.safe_load((repo / "config/config.yaml").read_text())["seeds"]
+        print(f"the default build, {len(default_seeds)} seeds, from nothing to report.pdf", flush=True)
         workdir = copy_workflow(repo, Path(tmp) / "default_seeds")
-        default_build = snakemake_build(workdir, mirror, DEFAULT_SEEDS, [], warm_trainer=True)
+        default_build = snakemake_build(workdir, mirror, default_seeds, [], warm_trainer=True)
         timing_seconds = sum(
             pd.read_csv(path, sep="\t")["s"].iloc[0] for path in workdir.glob("results/benchmarks/time_runs/*.tsv")
         )
@@ -225,9 +225,9 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
         side_by_side("  the same, warm_trainer: false (every job imports torch)", naive, to_metrics_alone),
         side_by_side("  the same, then on to the HTML and PDF report (the naive loop makes none)", naive, to_report),
         side_by_side(
-            f"default build ({len(study.runs)} runs x {len(DEFAULT_SEEDS)} seeds) from nothing to report.pdf: wall s, "
-            f"naive loop = its {len(seeds)}-seed time x {len(DEFAULT_SEEDS)}/{len(seeds)}",
-            naive * len(DEFAULT_SEEDS) / len(seeds),
+            f"default build ({len(study.runs)} runs x {len(default_seeds)} seeds) from nothing to report.pdf: wall s, "
+            f"naive loop = its {len(seeds)}-seed time x {len(default_seeds)}/{len(seeds)}",
+            naive * len(default_seeds) / len(seeds),
             default_build,
         ),
         {
