@@ -23,3 +23,4 @@ rule all:
     input:
         rules.render_html.output,
         rules.render_pdf.output,
+        all_intermediate_files(),

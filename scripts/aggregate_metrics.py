@@ -9,10 +9,10 @@ from hpstudy.atomic import write_csv
 
 def main(log):
     layout = json.loads(snakemake.params.layout)
-    runs = aggregate.collect_runs(snakemake.input.metrics, snakemake.input.configs)
+    runs = aggregate.collect_runs(snakemake.input.metrics, snakemake.input.configs, json.loads(snakemake.params.seeds))
+    timing = aggregate.read_timings(snakemake.input.timings, runs)
     write_csv(snakemake.output.runs, runs)
     log(f"{runs['run_id'].nunique()} runs, {len(runs)} run-seed rows, {int(runs['diverged'].sum())} diverged")
-    timing = aggregate.read_timings(snakemake.input.timings)
     for sweep, path in zip(layout["sweeps"], snakemake.output.sweeps, strict=True):
         assert path.endswith(f"{sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}.csv"), path
         write_csv(path, aggregate.sweep_table(runs, sweep, timing))

@@ -2,15 +2,14 @@
 
 import json
 
-import pandas as pd
-
+from hpstudy.aggregate import read_runs
 from hpstudy.atomic import write_text
 from hpstudy.jobs import run_job
 from hpstudy.report.provenance import collect
 
 
 def main(log):
-    runs = pd.read_csv(snakemake.input.runs)
+    runs = read_runs(snakemake.input.runs)
     record = collect(
         list(snakemake.input.run_configs), list(snakemake.input.raw), runs, json.loads(snakemake.params.config)
     )

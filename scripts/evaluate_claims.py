@@ -1,8 +1,6 @@
 """Sweep tables, per-seed runs, timings + report/claims.yaml -> results/metrics/verdicts.csv
 (one row per check)."""
 
-import pandas as pd
-
 from hpstudy import aggregate
 from hpstudy.atomic import write_rows
 from hpstudy.jobs import run_job
@@ -13,8 +11,8 @@ from hpstudy.report.original import load_original, original_by_sweep
 
 
 def main(log):
-    runs = pd.read_csv(snakemake.input.runs, dtype={"run_id": str})
-    timing = aggregate.read_timings(snakemake.input.timings)
+    runs = aggregate.read_runs(snakemake.input.runs)
+    timing = aggregate.read_timings(snakemake.input.timings, runs)
     verdicts = evaluate_claims(
         load_claims(snakemake.input.claims),
         read_sweep_tables(snakemake.input.tables),

@@ -1,14 +1,18 @@
 """finals.csv and the runs' test predictions -> confusion matrices (USPS) or predictive bands (house)."""
 
-import pandas as pd
+import json
 
+from hpstudy.aggregate import read_finals
 from hpstudy.jobs import run_job
 from hpstudy.report.model_figures import plot_final_models
 
 
 def main(log):
-    finals = pd.read_csv(snakemake.input.finals)
-    plot_final_models(snakemake.wildcards.problem, finals, list(snakemake.input.predictions), snakemake.output[0])
+    finals = read_finals(snakemake.input.finals)
+    predictions = list(snakemake.input.predictions)
+    plot_final_models(
+        snakemake.wildcards.problem, finals, predictions, json.loads(snakemake.params.seeds), snakemake.output[0]
+    )
     log(f"plotted {snakemake.output[0]}")
 
 

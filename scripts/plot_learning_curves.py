@@ -1,13 +1,15 @@
 """The baselines' histories -> their learning curves (one column per baseline)."""
 
-import pandas as pd
+import json
 
+from hpstudy.inputs import per_seed_table
 from hpstudy.jobs import run_job
 from hpstudy.report.model_figures import plot_learning_curves
 
 
 def main(log):
-    histories = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
+    seeds = json.loads(snakemake.params.seeds)
+    histories = {name: per_seed_table(path, ["epoch"], seeds) for name, path in snakemake.input.items()}
     plot_learning_curves(histories, snakemake.output[0])
     log(f"plotted {', '.join(histories)} -> {snakemake.output[0]}")
 

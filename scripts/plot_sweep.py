@@ -2,15 +2,14 @@
 
 import json
 
-import pandas as pd
-
+from hpstudy.aggregate import read_sweep_table
 from hpstudy.jobs import run_job
 from hpstudy.report.figures import plot_sweep
 
 
 def main(log):
     sweep = json.loads(snakemake.params.sweep)
-    table = pd.read_csv(snakemake.input.table, dtype={"label": str})
+    table = read_sweep_table(snakemake.input.table)
     plot_sweep(table, sweep, sweep["problem"], snakemake.output[0])
     log(f"plotted {sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}")
 

@@ -3,9 +3,10 @@
 import json
 from pathlib import Path
 
-import pandas as pd
-
+from hpstudy.aggregate import read_finals, read_runs
+from hpstudy.inputs import json_object, rebuild_fix
 from hpstudy.jobs import run_job
+from hpstudy.report.claims import read_verdicts
 from hpstudy.report.context import build_context, read_sweep_tables, sweep_key
 from hpstudy.report.render import render_html
 
@@ -19,10 +20,10 @@ def main(log):
         read_sweep_tables(snakemake.input.tables),
         {sweep_key(path): path for path in snakemake.input.figures},
         problem_figures,
-        pd.read_csv(snakemake.input.runs),
-        pd.read_csv(snakemake.input.finals),
-        pd.read_csv(snakemake.input.verdicts),
-        json.loads(Path(snakemake.input.provenance).read_text()),
+        read_runs(snakemake.input.runs),
+        read_finals(snakemake.input.finals),
+        read_verdicts(snakemake.input.verdicts),
+        json_object(snakemake.input.provenance, ["git"], rebuild_fix(snakemake.input.provenance)),
         snakemake.input.original,
     )
     render_html(snakemake.input.template, snakemake.input.style, context, snakemake.output[0])

@@ -221,6 +221,32 @@ def test_an_out_of_range_value_is_named_with_its_bound(config, edit, expected):
 
 
 @pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda c: usps_of(c)["baselines"]["mlp"].update(learning_rate=math.nan),
+            "problems.usps.baselines.mlp.learning_rate: expected a finite number, got nan",
+        ),
+        (
+            lambda c: sweep(c, "optimisation", "learning_rate").update(values=[0.1, math.inf]),
+            "problems.usps.exercises.optimisation.sweeps.learning_rate.values[1]: expected a finite number, got inf",
+        ),
+        (lambda c: c.update(seeds=[0, 2**64]), "seeds[1]: must be <= 9223372036854775807, got 18446744073709551616"),
+        (
+            lambda c: usps_of(c)["baselines"]["cnn"].update(kernel_size=40, padding=0),
+            "problems.usps.baselines.cnn: kernel_size 40 with padding 0 leaves no image after convolution layer 1 "
+            "of 1 (the input is 16×16); use a smaller kernel_size, more padding or fewer conv_layers",
+        ),
+    ],
+    ids=["NaN", "infinity", "seed over 64 bits", "kernel larger than the image"],
+)
+def test_a_value_no_run_could_use_is_refused_before_any_job(config, edit, expected):
+    edit(config)
+
+    assert expected in config_error(config)
+
+
+@pytest.mark.parametrize(
     "edit, path, valid",
     [
         (

@@ -8,61 +8,92 @@ run's parameters and multiply-adds per step.
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import StudyError
+from . import inputs
+from .errors import DataError
 from .hyperparameters import SPECS
+from .splits import SPLITS
+from .study import METRICS
 from .stats import CONFIDENCE, mean_interval_from_stats
 
 ID_COLUMNS = ["problem", "run_id", "seed"]
 FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]
 
 
-def collect_runs(metric_files: list[str], config_files: list[str]) -> pd.DataFrame:
-    """One row per run and seed: ids, every hyperparameter, every metric."""
+def run_location(path: str) -> tuple[str, str]:
+    """(problem, run id) of a file in results/runs/<problem>/<run_id>/."""
+    parts = Path(path).parts
+    return parts[-3], parts[-2]
+
+
+def collect_runs(metric_files: list[str], config_files: list[str], seeds: list[int]) -> pd.DataFrame:
+    """One row per run and seed: ids, every hyperparameter, every metric.
+
+    Every run's files are checked first (see hpstudy.inputs): a run cut short,
+    damaged, or trained on other seeds than the config's fails the job."""
     frames = []
-    for metrics_path, config_path in zip(metric_files, config_files):
-        with open(config_path) as handle:
-            run = json.load(handle)
-        frame = pd.read_csv(metrics_path)
-        frame.insert(0, "problem", run["problem"])
+    for metrics_path, config_path in zip(metric_files, config_files, strict=True):
+        problem, run_id = run_location(metrics_path)
+        run = inputs.run_config(config_path, problem, run_id, seeds)
+        metrics = [f"{split}_{name}" for split in SPLITS for name in METRICS[problem]]
+        frame = inputs.run_metrics(metrics_path, run_id, seeds, metrics)
+        frame.insert(0, "problem", problem)
         for key in sorted(run["params"]):
             frame[key] = run["params"][key]
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
     params = [key for key in SPECS if key in table.columns]
     metrics = [c for c in table.columns if c not in ID_COLUMNS + FLAG_COLUMNS + params]
-    table["diverged"] = table["diverged"].astype(bool)
     return table[ID_COLUMNS + params + metrics + FLAG_COLUMNS].sort_values(ID_COLUMNS, ignore_index=True)
 
 
+SWEEP_DTYPES = {"label": str, "run_id": str}
 TIME_COLUMNS = ["steps", "multiply_adds_per_step", "parameters"]  # per run, from the timing measurement
 TIMING_COLUMNS = ["run_id", "repeat", "solo_seconds", *TIME_COLUMNS]
 
 
-def read_timings(paths: list[str]) -> pd.DataFrame:
+def read_timings(paths: list[str], runs: pd.DataFrame) -> pd.DataFrame:
     """The timing measurements (results/timing/<problem>.csv) as one table.
 
-    A file that is empty, lacks a column, or holds a time that is not a finite
-    positive number fails with its path and the fix, never a silently wrong table."""
+    A file that is unreadable, lacks a column or one of its problem's runs, or
+    holds a time that is not a finite positive number fails with its path and
+    the fix, never a silently wrong table."""
     frames = []
     for path in paths:
         fix = f"delete {path} and rerun: the workflow times the problem's runs again"
-        try:
-            frame = pd.read_csv(path, dtype={"run_id": str})
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise StudyError(f"{path} is not a readable timing table ({error}); {fix}") from None
-        missing = [column for column in TIMING_COLUMNS if column not in frame.columns]
-        if missing or frame.empty:
-            raise StudyError(f"{path} lacks {', '.join(missing) or 'rows'}; {fix}")
+        frame = inputs.table(path, TIMING_COLUMNS, fix, dtype={"run_id": str})
         seconds = pd.to_numeric(frame["solo_seconds"], errors="coerce")
         if not (np.isfinite(seconds) & (seconds > 0)).all():
-            raise StudyError(f"{path} holds a training time that is not a positive number; {fix}")
+            raise DataError(f"{path} holds a training time that is not a positive number; {fix}")
+        lacking = sorted(set(runs.loc[runs["problem"] == Path(path).stem, "run_id"]) - set(frame["run_id"]))
+        if lacking:
+            raise DataError(f"{path} lacks the run(s) {', '.join(lacking)}; {fix}")
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def read_runs(path: str) -> pd.DataFrame:
+    """runs.csv as aggregate_metrics wrote it."""
+    fix = inputs.rebuild_fix(path)
+    frame = inputs.table(path, ID_COLUMNS + FLAG_COLUMNS, fix, dtype={"run_id": str})
+    frame["diverged"] = inputs.flags(path, frame["diverged"], fix)
+    return frame
+
+
+def read_sweep_table(path: str) -> pd.DataFrame:
+    """A sweep table as sweep_table wrote it."""
+    return inputs.table(path, ["position", "run_id", "n_seeds", "n_diverged"], inputs.rebuild_fix(path), SWEEP_DTYPES)
+
+
+def read_finals(path: str) -> pd.DataFrame:
+    """finals.csv as finals_table wrote it."""
+    return inputs.table(
+        path, ["problem", "role", "run_id", "selection_metric"], inputs.rebuild_fix(path), {"run_id": str}
+    )
 
 
 def metric_columns(runs: pd.DataFrame) -> list[str]:

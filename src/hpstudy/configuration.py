@@ -14,6 +14,7 @@ Values that are already typed pass through unchanged.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -114,7 +115,9 @@ def _messages(error) -> list[str]:
     if kind == "enum":
         return [f"{where}: unknown value {value!r}{did_you_mean(value, rule)} (valid: {', '.join(map(str, rule))})"]
     if kind in BOUNDS:
-        return [f"{where}: must be {BOUNDS[kind]} {rule:g}, got {value!r}"]
+        return [
+            f"{where}: must be {BOUNDS[kind]} {rule if isinstance(rule, int) else format(rule, 'g')}, got {value!r}"
+        ]
     if kind == "minItems":
         return [
             f"{where}: " + (f"has {len(value)} item(s), " if value else "the list is empty; ") + f"give at least {rule}"
@@ -137,6 +140,17 @@ def schema_problems(config: dict, schema: dict) -> list[str]:
 
     errors = jsonschema.Draft202012Validator(schema).iter_errors(config)
     return list(dict.fromkeys(message for error in errors for message in _messages(error)))
+
+
+def nonfinite_problems(value, path=()) -> list[str]:
+    """Every number that is NaN or infinite (YAML's .nan, .inf), by key path: none has a meaning here."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{key_path(path)}: expected a finite number, got {value!r}"]
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in nonfinite_problems(item, (*path, key))]
+    if isinstance(value, list):
+        return [m for index, item in enumerate(value) for m in nonfinite_problems(item, (*path, index))]
+    return []
 
 
 def download_problems(config: dict) -> list[str]:
@@ -169,7 +183,7 @@ def check_config(config: dict, schema_path: str | Path) -> Study:
     """
     coerce_command_line_values(config)
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problems = schema_problems(config, schema) or download_problems(config)
+    problems = (schema_problems(config, schema) + nonfinite_problems(config)) or download_problems(config)
     if len(problems) > MAX_MESSAGES:
         problems = [*problems[:MAX_MESSAGES], f"... and {len(problems) - MAX_MESSAGES} more"]
     if problems:

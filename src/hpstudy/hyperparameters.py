@@ -14,6 +14,7 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 LOSSES = {"usps": ("mse", "cross_entropy"), "house": ("mse", "gaussian_nll")}
 ARCHITECTURES = {"usps": ("mlp", "cnn"), "house": ("mlp",)}
+USPS_SIDE = 16  # a USPS image is 16 x 16 pixels
 
 
 @dataclass(frozen=True)
@@ -127,4 +128,19 @@ def resolve(problem: str, params: dict, where: str) -> dict:
             f"{where}.loss: unknown loss {resolved['loss']!r} for {problem}"
             f"{did_you_mean(resolved['loss'], LOSSES[problem])} (valid: {', '.join(LOSSES[problem])})"
         )
+    if architecture == "cnn":
+        _check_image_survives(resolved, where)
     return resolved
+
+
+def _check_image_survives(params: dict, where: str) -> None:
+    """Each convolution shrinks the image by kernel_size - 1 - 2 × padding pixels a side; none may empty it."""
+    side = USPS_SIDE
+    for layer in range(1, params["conv_layers"] + 1):
+        side += 2 * params["padding"] - params["kernel_size"] + 1
+        if side < 1:
+            raise ConfigError(
+                f"{where}: kernel_size {params['kernel_size']} with padding {params['padding']} leaves no image "
+                f"after convolution layer {layer} of {params['conv_layers']} (the input is {USPS_SIDE}×{USPS_SIDE}); "
+                "use a smaller kernel_size, more padding or fewer conv_layers"
+            )

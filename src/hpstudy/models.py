@@ -6,9 +6,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .hyperparameters import USPS_SIDE
+
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
-USPS_SIDE = 16
 USPS_CLASSES = 10
 VARIANCE_FLOOR = 1e-6
 

@@ -8,11 +8,13 @@ metadata arrays a problem adds (house prices: the standardisation statistics
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import atomic_path
+from .errors import DataError
 
 SPLITS = ("train", "validation", "test")
 
@@ -29,5 +31,21 @@ def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray
 
 
 def load_splits(path: str | Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    """The splits, checked: every split's x and y, as many rows of each, finite inputs."""
+    fix = f"delete {path} and rerun: the workflow prepares it again"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing; {fix}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path} is not a readable prepared-data file ({error}); {fix}") from None
+    for name in SPLITS:
+        x, y = arrays.get(f"x_{name}"), arrays.get(f"y_{name}")
+        if x is None or y is None:
+            raise DataError(f"{path} lacks the {name} split; {fix}")
+        if x.ndim != 2 or len(x) != len(y) or len(x) == 0:
+            raise DataError(f"{path}: its {name} split has inputs {x.shape} and targets {y.shape}; {fix}")
+        if not np.isfinite(x).all():
+            raise DataError(f"{path}: its {name} inputs hold a value that is not a finite number; {fix}")
+    return arrays

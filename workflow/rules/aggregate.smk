@@ -22,6 +22,7 @@ rule aggregate_metrics:
         sweeps=all_sweep_tables(),
     params:
         layout=study_layout(),
+        seeds=seeds_param(),
         code=code_fingerprint("aggregate"),
     log:
         "logs/aggregate_metrics.log",

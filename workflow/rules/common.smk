@@ -60,12 +60,23 @@ wildcard_constraints:
     sweep=NAME,
 
 
+RUN_FILES = ("config", "metrics", "history", "predictions")
+
+
 def run_file(kind, problem="{problem}", run_id="{run_id}"):
     return f"results/runs/{problem}/{run_id}/{kind}.{'json' if kind == 'config' else 'csv'}"
 
 
 def all_run_files(kind):
     return [run_file(kind, run.problem, run.run_id) for run in STUDY.runs.values()]
+
+
+def all_intermediate_files():
+    """Every prepared split, run file and timing: targets of `all`, so that a plain
+    `snakemake` makes a deleted one again (Snakemake does not rebuild a missing
+    file whose downstream outputs are up to date)."""
+    runs = [run_file(kind, run.problem, run.run_id) for run in STUDY.runs.values() for kind in RUN_FILES]
+    return [f"results/data/{problem}.npz" for problem in STUDY.problems] + runs + all_timings()
 
 
 SWEEP_TABLE = "results/metrics/{problem}/{exercise}/{sweep}.csv"

@@ -60,6 +60,7 @@ rule plot_learning_curves:
             labels={"figure": "learning curves"},
         ),
     params:
+        seeds=seeds_param(),
         code=code_fingerprint("report"),
     log:
         "logs/plot_learning_curves/{problem}.log",
@@ -83,6 +84,7 @@ rule plot_final_models:
             labels={"figure": "final models"},
         ),
     params:
+        seeds=seeds_param(),
         code=code_fingerprint("report"),
     log:
         "logs/plot_final_models/{problem}.log",

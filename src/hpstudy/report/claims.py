@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import inputs
 from ..errors import StudyError
 from ..stats import ALPHA, fmt_p, gap_interval, greater, holm, quietly, trend, within
 from ..study import format_value
@@ -349,6 +350,14 @@ def evaluate_claim(
 
 def evaluate_claims(claims: list[dict], tables, samples, original) -> list[Verdict]:
     return [evaluate_claim(claim, tables, samples, original) for claim in claims]
+
+
+VERDICT_COLUMNS = ["claim", "conclusion", "verdict", "robustness", "min_seeds", "check", "check_verdict", "evidence"]
+
+
+def read_verdicts(path: str) -> pd.DataFrame:
+    """verdicts.csv as evaluate_claims wrote it."""
+    return inputs.table(path, VERDICT_COLUMNS, inputs.rebuild_fix(path))
 
 
 def verdict_rows(verdicts: list[Verdict]) -> list[dict]:

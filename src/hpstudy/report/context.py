@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from .. import timing
+from ..aggregate import read_sweep_table
 from ..hyperparameters import FACTOR_TITLES
 from ..stats import ALPHA, CONFIDENCE, MIN_SAMPLES
 from ..study import format_value
@@ -37,7 +38,7 @@ def sweep_key(path: str | Path) -> str:
 
 
 def read_sweep_tables(paths: list[str]) -> dict[str, pd.DataFrame]:
-    return {sweep_key(path): pd.read_csv(path, dtype={"label": str, "run_id": str}) for path in paths}
+    return {sweep_key(path): read_sweep_table(path) for path in paths}
 
 
 def svg_data_uri(path: str | Path) -> str:

@@ -8,6 +8,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from ..inputs import per_seed_table
 from .figures import SPLIT_STYLES, pyplot, save_svg
 
 COVERAGE_LEVELS = np.linspace(0.05, 0.99, 40)
@@ -140,15 +141,20 @@ def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None
 ROLE_TITLES = {"original_choice": "Original choice", "validation_best": "Best by validation"}
 
 
-def final_predictions(finals: pd.DataFrame, prediction_files: list[str], problem: str) -> dict[str, pd.DataFrame]:
+def final_predictions(
+    finals: pd.DataFrame, prediction_files: list[str], problem: str, seeds: list[int]
+) -> dict[str, pd.DataFrame]:
     """The test predictions of the problem's final models, titled by role ('Original choice')."""
     by_run = {Path(path).parent.name: path for path in prediction_files}
     models = {}
     for row in finals[finals["problem"] == problem].to_dict("records"):
-        models[f"{ROLE_TITLES[row['role']]} ({row['run_id']})"] = pd.read_csv(by_run[row["run_id"]])
+        path = by_run[row["run_id"]]
+        models[f"{ROLE_TITLES[row['role']]} ({row['run_id']})"] = per_seed_table(path, ["index"], seeds)
     return models
 
 
-def plot_final_models(problem: str, finals: pd.DataFrame, prediction_files: list[str], output: str) -> None:
-    models = final_predictions(finals, prediction_files, problem)
+def plot_final_models(
+    problem: str, finals: pd.DataFrame, prediction_files: list[str], seeds: list[int], output: str
+) -> None:
+    models = final_predictions(finals, prediction_files, problem, seeds)
     (plot_confusion if problem == "usps" else plot_house_predictions)(models, output)

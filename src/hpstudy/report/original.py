@@ -12,11 +12,14 @@ import math
 
 import pandas as pd
 
+from .. import inputs
+
 NUMBERS = ("train", "validation", "test", "seconds")
 
 
 def load_original(path: str) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype={"value": str})
+    fix = f"restore {path} from the repository (git checkout -- {path})"
+    table = inputs.table(path, ["sweep", "value", "metric", "train", "validation", "test"], fix, {"value": str})
     table["flag"] = ""
     accuracy = table["metric"] == "accuracy"
     for column in ("train", "validation", "test"):

@@ -8,7 +8,6 @@ elsewhere (a cluster) or earlier than the report was rendered.
 from __future__ import annotations
 
 import datetime
-import json
 import platform
 import subprocess
 from collections import Counter
@@ -19,6 +18,7 @@ import pandas as pd
 
 from .. import machine
 from ..fetch import file_digest
+from ..inputs import json_object, run_fix
 
 PACKAGES = ("hpstudy", "torch", "numpy", "pandas", "matplotlib", "jinja2", "weasyprint", "snakemake", "h5py", "pyyaml")
 
@@ -56,7 +56,7 @@ def _counted(values) -> str:
 
 
 def training_environment(run_configs: list[str]) -> dict[str, str]:
-    records = [json.loads(Path(path).read_text())["provenance"] for path in run_configs]
+    records = [json_object(path, ["provenance"], run_fix(path))["provenance"] for path in run_configs]
     return {
         "device": _counted(r.get("device") for r in records),
         "threads per job": _counted(r.get("threads") for r in records),
