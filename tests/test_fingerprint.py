@@ -1,7 +1,16 @@
-"""The code fingerprint: what a change to the package code reruns."""
+"""The code fingerprint: what a change to the code reruns, found from the imports, the same on every Python."""
 
-from hpstudy.fingerprint import STEP_MODULES, code_fingerprint, module_fingerprint
+import glob
+import os
+import subprocess
+from pathlib import Path
 
+import pytest
+
+from hpstudy.fingerprint import PACKAGE, code_fingerprint, module_fingerprint, reachable_files
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "scripts"
 CODE = '''"""Module docstring."""
 
 
@@ -21,7 +30,77 @@ def test_a_change_in_behaviour_changes_the_fingerprint():
     assert module_fingerprint(CODE.replace("x * factor", "x + factor")) != module_fingerprint(CODE)
 
 
-def test_every_step_has_a_short_fingerprint_of_existing_modules():
-    for step in STEP_MODULES:
-        assert len(code_fingerprint(step)) == 12
-    assert code_fingerprint("train") != code_fingerprint("report")
+def test_a_steps_modules_are_found_from_its_scripts_imports_at_any_depth():
+    training = reachable_files(SCRIPTS / "train_run.py", ("hpstudy.train_job",))
+    # the script -> warm -> jobs; the job -> train -> models -> hyperparameters; runio -> machine
+    assert {"train_run.py", "hpstudy.warm", "hpstudy.jobs", "hpstudy.train", "hpstudy.models"} <= set(training)
+    assert {"hpstudy.hyperparameters", "hpstudy.runio", "hpstudy.machine"} <= set(training)
+    assert not any(name.startswith("hpstudy.report") for name in training)
+    # the provenance module imports `machine`, which the hand-kept list of the report step had missed
+    assert "hpstudy.machine" in reachable_files(SCRIPTS / "collect_provenance.py")
+    # imports inside functions count: the timing module imports the engine lazily
+    assert "hpstudy.train" in reachable_files(SCRIPTS / "time_runs.py", ("hpstudy.timing",))
+
+
+def test_a_script_or_a_module_it_reaches_changes_its_fingerprint_and_no_other(tmp_path):
+    script = tmp_path / "step.py"
+    script.write_text("from hpstudy import stats\nprint(stats.ALPHA)\n")
+    before = code_fingerprint(script)
+    assert set(reachable_files(script)) == {"step.py", "hpstudy.stats"}
+    script.write_text("from hpstudy import stats\nprint(stats.CONFIDENCE)\n")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(script) != before
+    assert len(code_fingerprint(SCRIPTS / "fetch_raw_file.py")) == 12
+
+
+def test_every_scripts_fingerprint_differs_by_what_it_runs():
+    assert code_fingerprint(SCRIPTS / "train_run.py", "hpstudy.train_job") != code_fingerprint(
+        SCRIPTS / "render_html.py"
+    )
+
+
+def test_an_unknown_entry_module_is_named():
+    with pytest.raises(ValueError, match="hpstudy.nonesuch: no such module"):
+        reachable_files(SCRIPTS / "train_run.py", ("hpstudy.nonesuch",))
+
+
+FINGERPRINTS = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from hpstudy.fingerprint import PACKAGE, module_fingerprint
+for path in sorted(PACKAGE.rglob("*.py")):
+    print(path.relative_to(PACKAGE), module_fingerprint(path.read_text(encoding="utf-8")))
+"""
+
+
+def fingerprints(python: str, **env) -> str:
+    result = subprocess.run(
+        [python, "-c", FINGERPRINTS, str(PACKAGE.parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+    )
+    return result.stdout
+
+
+OTHER_PYTHONS = sorted(
+    path for version in ("3.10", "3.12", "3.13") for path in glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python")
+)
+
+
+@pytest.mark.skipif(not OTHER_PYTHONS, reason="no other Python version on this machine")
+@pytest.mark.parametrize("python", OTHER_PYTHONS)
+def test_the_fingerprint_is_the_same_under_other_python_versions(python):
+    """A Python upgrade alone retrains nothing: every module hashes alike under 3.10 to 3.13."""
+    import sys
+
+    assert fingerprints(python) == fingerprints(sys.executable)
+
+
+def test_the_fingerprint_reads_the_code_as_utf8_under_any_locale():
+    """The code holds non-ASCII text (×, σ); a C locale must not break the workflow's parse."""
+    import sys
+
+    assert fingerprints(sys.executable, LC_ALL="C", LANG="C", PYTHONUTF8="0") == fingerprints(sys.executable)

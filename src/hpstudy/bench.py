@@ -68,7 +68,7 @@ def usps_baselines(config_path: Path) -> dict[str, dict]:
     """The USPS baselines of the study config, by name ('mlp', 'cnn')."""
     import yaml
 
-    return yaml.safe_load(config_path.read_text())["problems"]["usps"]["baselines"]
+    return yaml.safe_load(config_path.read_text(encoding="utf-8"))["problems"]["usps"]["baselines"]
 
 
 def naive_seed(problem: str, params: dict, data: dict, seed: int) -> float:
@@ -184,13 +184,13 @@ def study_table(repo: Path, mirror: str, seeds: list[int], keep_runs: Path) -> l
         to_report = to_metrics + snakemake_build(workdir, mirror, seeds, [], warm_trainer=True)
         # the jobs' own peak memory (the benchmark files measure the waiting script)
         configs = workdir.glob("results/runs/*/*/config.json")
-        warm_peak_rss = max(json.loads(p.read_text())["provenance"]["peak_rss_mb"] for p in configs)
+        warm_peak_rss = max(json.loads(p.read_text(encoding="utf-8"))["provenance"]["peak_rss_mb"] for p in configs)
         keep_runs.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(workdir / STUDY_METRICS, keep_runs)
-        config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+        config = yaml.safe_load((workdir / "config/config.yaml").read_text(encoding="utf-8"))
         data = {problem: load_splits(workdir / f"results/data/{problem}.npz") for problem in ("usps", "house")}
 
-        default_seeds = yaml.safe_load((repo / "config/config.yaml").read_text())["seeds"]
+        default_seeds = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))["seeds"]
         print(f"the default build, {len(default_seeds)} seeds, from nothing to report.pdf", flush=True)
         workdir = copy_workflow(repo, Path(tmp) / "default_seeds")
         default_build = snakemake_build(workdir, mirror, default_seeds, [], warm_trainer=True)

@@ -1,10 +1,17 @@
-"""Fingerprints of the package code a workflow step runs.
+"""Fingerprints of the code a workflow step runs: its script and every package module the script reaches.
 
-The training rule passes the fingerprint of the modules that decide a run's
-numbers as a param, so Snakemake retrains exactly when that code changes.
-The fingerprint hashes the modules' syntax trees without docstrings, so
-reformatting, comments and documentation never retrain; any change to what the
-code does retrains.
+Each rule passes the fingerprint of its script as a param, so Snakemake reruns
+a step exactly when the code it runs changes, judged by content: the modules
+are found by following the imports (at any depth, including those inside
+functions) from the script, never from a list kept by hand. A module that
+hands work to another by name (the warm trainer's jobs) names it as an entry.
+
+Each file is hashed as its syntax tree without docstrings, so reformatting,
+comments and documentation rerun nothing, while any change to what the code
+does reruns the step. The tree is written out by `_dump`, not `ast.dump`,
+whose text changes between Python versions (3.12 added empty `type_params`,
+3.13 leaves out empty fields): the same code gives the same fingerprint under
+Python 3.10 to 3.13 (tested), so a Python upgrade retrains nothing by itself.
 """
 
 from __future__ import annotations
@@ -15,46 +22,7 @@ import hashlib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-
-# The modules whose code decides a step's outputs, by step.
-STEP_MODULES = {
-    "prepare": ("usps", "house", "splits", "atomic"),
-    "train": (
-        "models",
-        "losses",
-        "replicas",
-        "optimizers",
-        "train",
-        "train_job",
-        "evaluate",
-        "splits",
-        "runio",
-        "atomic",
-    ),
-    "time": ("timing", "models", "losses", "replicas", "optimizers", "train", "evaluate", "splits", "atomic"),
-    "aggregate": ("aggregate", "hyperparameters", "stats", "atomic"),
-    "report": (
-        "report/claims",
-        "report/compare",
-        "report/context",
-        "report/dataset_figures",
-        "report/figures",
-        "report/metrics",
-        "report/model_figures",
-        "report/narrative",
-        "report/original",
-        "report/provenance",
-        "report/render",
-        "aggregate",
-        "fetch",
-        "hyperparameters",
-        "splits",
-        "study",
-        "stats",
-        "timing",  # the method section states its protocol
-        "atomic",
-    ),
-}
+NAME = PACKAGE.name
 
 
 def _without_docstrings(tree: ast.AST) -> ast.AST:
@@ -71,15 +39,84 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+def _dump(node) -> str:
+    """A node as text, leaving out the empty fields whose presence differs between Python versions."""
+    if isinstance(node, ast.AST):
+        fields = (
+            f"{name}={_dump(value)}" for name, value in ast.iter_fields(node) if value is not None and value != []
+        )
+        return f"{type(node).__name__}({','.join(fields)})"
+    if isinstance(node, list):
+        return f"[{','.join(_dump(item) for item in node)}]"
+    return repr(node)
+
+
+def _tree(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def module_fingerprint(source: str) -> str:
-    tree = _without_docstrings(ast.parse(source))
-    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+    return hashlib.sha256(_dump(_without_docstrings(ast.parse(source))).encode()).hexdigest()
+
+
+def module_path(name: str) -> Path | None:
+    """The file of a package module ('hpstudy.report.claims'), or None if it is not one."""
+    parts = name.split(".")[1:]
+    candidates = [PACKAGE.joinpath(*parts, "__init__.py")]
+    if parts:
+        candidates.insert(0, PACKAGE.joinpath(*parts[:-1], f"{parts[-1]}.py"))
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def _package_of(path: Path) -> str | None:
+    """'hpstudy.report' for a module in src/hpstudy/report/; None for a file outside the package."""
+    try:
+        relative = path.resolve().parent.relative_to(PACKAGE)
+    except ValueError:
+        return None
+    return ".".join([NAME, *relative.parts])
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The package modules a file imports, anywhere in it."""
+    package, found = _package_of(path), set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == NAME)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from the file's own package, up level - 1
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]) if package else None
+                base = f"{base}.{node.module}" if base and node.module else base
+            else:
+                base = node.module
+            if not base or base.split(".")[0] != NAME:
+                continue
+            for alias in node.names:  # `from hpstudy import train`: a module; `from .train import step`: a name
+                found.add(f"{base}.{alias.name}" if module_path(f"{base}.{alias.name}") else base)
+    return found
+
+
+def reachable_files(script: Path, entries: tuple[str, ...] = ()) -> dict[str, Path]:
+    """The script and every package module reachable from it (and from `entries`) by imports, by name."""
+    files = {script.name: script}
+    pending = sorted(imported_modules(script) | set(entries))
+    while pending:
+        name = pending.pop()
+        path = module_path(name)
+        if path is None:
+            raise ValueError(f"{name}: no such module in {PACKAGE}")
+        if name not in files:
+            files[name] = path
+            pending.extend(sorted(imported_modules(path) - set(files)))
+    return files
 
 
 @functools.cache
-def code_fingerprint(step: str) -> str:
-    """12 hex digits over the step's modules, in a fixed order."""
+def code_fingerprint(script: str | Path, *entries: str) -> str:
+    """12 hex digits over the script and the modules it reaches, in a fixed order.
+
+    `entries`: modules the script's code runs without importing them by name."""
     digest = hashlib.sha256()
-    for name in sorted(STEP_MODULES[step]):
-        digest.update(f"{name}:{module_fingerprint((PACKAGE / f'{name}.py').read_text())}\n".encode())
+    for name, path in sorted(reachable_files(Path(script), entries).items()):
+        digest.update(f"{name}:{module_fingerprint(path.read_text(encoding='utf-8'))}\n".encode())
     return digest.hexdigest()[:12]

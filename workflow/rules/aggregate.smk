@@ -23,7 +23,7 @@ rule aggregate_metrics:
     params:
         layout=study_layout(),
         seeds=seeds_param(),
-        code=code_fingerprint("aggregate"),
+        code=code_fingerprint("aggregate_metrics.py"),
     log:
         "logs/aggregate_metrics.log",
     localrule: True

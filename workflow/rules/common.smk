@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 from hpstudy import warm
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
-from hpstudy.fingerprint import code_fingerprint
+from hpstudy import fingerprint
 from hpstudy.preflight import check_writable
 from hpstudy.study import canonical_json
 
@@ -18,6 +18,12 @@ try:
 except ConfigError as error:
     sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
     raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
+
+
+def code_fingerprint(script, *entries):
+    """The fingerprint of a rule's script and the package code it runs (see hpstudy.fingerprint):
+    a param, so that a change of content, never of a file's time, reruns the rule."""
+    return fingerprint.code_fingerprint(workflow.source_path(f"../../scripts/{script}"), *entries)
 
 
 def use_warm_trainer():

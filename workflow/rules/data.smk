@@ -5,6 +5,7 @@ rule fetch_raw_file:
     output:
         raw_file("{filename}"),
     params:
+        code=code_fingerprint("fetch_raw_file.py"),
         source=download_params,
     log:
         "logs/fetch_raw_file/{filename}.log",
@@ -22,7 +23,7 @@ rule prepare_usps:
         "results/data/usps.npz",
     params:
         settings=usps_settings(),
-        code=code_fingerprint("prepare"),
+        code=code_fingerprint("prepare_usps.py"),
     log:
         "logs/prepare_usps.log",
     conda:
@@ -38,7 +39,7 @@ rule prepare_house:
         "results/data/house.npz",
     params:
         settings=house_settings(),
-        code=code_fingerprint("prepare"),
+        code=code_fingerprint("prepare_house.py"),
     log:
         "logs/prepare_house.log",
     conda:

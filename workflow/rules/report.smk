@@ -16,7 +16,7 @@ rule plot_sweep:
         ),
     params:
         sweep=sweep_params,
-        code=code_fingerprint("report"),
+        code=code_fingerprint("plot_sweep.py"),
     log:
         "logs/plot_sweep/{problem}/{exercise}/{sweep}.log",
     localrule: True
@@ -38,7 +38,7 @@ rule plot_dataset:
             labels={"figure": "data"},
         ),
     params:
-        code=code_fingerprint("report"),
+        code=code_fingerprint("plot_dataset.py"),
     log:
         "logs/plot_dataset/{problem}.log",
     localrule: True
@@ -61,7 +61,7 @@ rule plot_learning_curves:
         ),
     params:
         seeds=seeds_param(),
-        code=code_fingerprint("report"),
+        code=code_fingerprint("plot_learning_curves.py"),
     log:
         "logs/plot_learning_curves/{problem}.log",
     localrule: True
@@ -85,7 +85,7 @@ rule plot_final_models:
         ),
     params:
         seeds=seeds_param(),
-        code=code_fingerprint("report"),
+        code=code_fingerprint("plot_final_models.py"),
     log:
         "logs/plot_final_models/{problem}.log",
     localrule: True
@@ -110,7 +110,7 @@ rule evaluate_claims:
             labels={"table": "verdicts on the original's conclusions"},
         ),
     params:
-        code=code_fingerprint("report"),
+        code=code_fingerprint("evaluate_claims.py"),
     log:
         "logs/evaluate_claims.log",
     localrule: True
@@ -129,7 +129,7 @@ rule collect_provenance:
         "results/report/provenance.json",
     params:
         config=resolved_config(),
-        code=code_fingerprint("report"),
+        code=code_fingerprint("collect_provenance.py"),
     log:
         "logs/collect_provenance.log",
     localrule: True
@@ -160,7 +160,7 @@ rule render_html:
         ),
     params:
         layout=study_layout(),
-        code=code_fingerprint("report"),
+        code=code_fingerprint("render_html.py"),
     log:
         "logs/render_html.log",
     localrule: True
@@ -181,7 +181,7 @@ rule render_pdf:
             labels={"format": "PDF"},
         ),
     params:
-        code=code_fingerprint("report"),
+        code=code_fingerprint("render_pdf.py"),
     log:
         "logs/render_pdf.log",
     localrule: True

@@ -13,7 +13,7 @@ rule train_run:
         run=run_params,
         seeds=seeds_param(),
         device=config["device"],
-        code=code_fingerprint("train"),
+        code=code_fingerprint("train_run.py", "hpstudy.train_job"),
     log:
         "results/runs/{problem}/{run_id}/train.log",
     benchmark:
@@ -39,7 +39,7 @@ rule time_runs:
     params:
         runs=timing_runs,
         device=config["device"],
-        code=code_fingerprint("time"),
+        code=code_fingerprint("time_runs.py", "hpstudy.timing"),
     log:
         "logs/time_runs/{problem}.log",
     benchmark:
