@@ -2,10 +2,12 @@
 # Table of contents only: the rules live in workflow/rules/, helpers in common.smk.
 from snakemake.utils import min_version
 
+from hpstudy.configuration import parsed_config_file
+
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+configfile: parsed_config_file("config/config.yaml")
 
 
 report: "report/workflow.rst"

@@ -19,6 +19,7 @@ def main(log):
         settings["split_seed"],
         snakemake.output[0],
         where=f"USPS ({settings['source']})",
+        settings=snakemake.params.settings,
     )
     log(f"USPS from {settings['source']}: {sizes}")
 

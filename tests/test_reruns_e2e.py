@@ -7,6 +7,7 @@ the dry run; some then build and check that outputs changed only where they shou
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -159,6 +160,65 @@ def test_reformatted_config_with_reordered_keys_and_respelled_numbers_plans_noth
         for problem, settings in config["problems"].items()
     }
     write_config(copy, reordered, default_flow_style=True, width=60)
+    assert planned(copy) == {}
+
+
+def test_a_touched_script_plans_nothing(copy):
+    """Code is judged by content (each rule's fingerprint), not by a file's time."""
+    later = (copy / "scripts/fetch_raw_file.py").stat().st_mtime + 3600
+    for script in (copy / "scripts").glob("*.py"):
+        os.utime(script, (later, later))
+    assert planned(copy) == {}
+
+
+def test_results_copied_into_a_fresh_clone_plan_nothing(built, tmp_path):
+    """The cluster move: results/ copied (times kept) into a new clone, without .snakemake/."""
+    fresh = tiny_workflow(tmp_path)
+    shutil.copy2(built / "config/config.yaml", fresh / "config/config.yaml")
+    shutil.copytree(built / "results", fresh / "results", symlinks=True)
+    assert planned(fresh) == {}
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="auto means cuda here")
+def test_device_cpu_is_the_same_run_as_auto_on_a_cpu_machine(copy):
+    config = config_of(copy)
+    write_config(copy, {**config, "device": "cpu"})
+    assert planned(copy) == {}
+
+
+def test_deleted_raw_files_and_no_mirror_retrain_nothing(copy):
+    """Without the mirror, `source: auto` would pick the LIBSVM files: the same digits, so the
+    prepared data keep the packaging they were made from."""
+    shutil.rmtree(copy / "resources")
+    config = config_of(copy)
+    write_config(copy, {key: value for key, value in config.items() if key != "data_mirror"})
+    assert planned(copy) == {}
+
+
+def test_a_deleted_run_folder_is_rebuilt_by_a_plain_run(copy):
+    run = next((copy / "results/runs/usps").iterdir())
+    shutil.rmtree(run)
+    assert planned(copy)["train_run"] == 1
+    snakemake(copy)
+    assert (run / "metrics.csv").is_file() and planned(copy) == {}
+
+
+def test_a_damaged_run_fails_every_build_until_the_fix_then_recovers(copy):
+    run = next((copy / "results/runs/usps").iterdir())
+    metrics = run / "metrics.csv"
+    metrics.write_text(metrics.read_text().splitlines()[0] + "\n")  # cut to its header
+
+    for _ in range(2):  # the failure leaves no state that a rerun calls up to date
+        result = snakemake(copy, check=False)
+        assert result.returncode != 0
+        output = result.stdout + result.stderr
+        assert f"{metrics.relative_to(copy)} has no rows; delete the run's folder" in output
+        assert f"results/runs/usps/{run.name} and rerun: it retrains" in output
+
+    shutil.rmtree(run)  # the fix the message gives
+    snakemake(copy)
+    runs = pd.read_csv(copy / "results/metrics/runs.csv", dtype={"run_id": str})
+    assert len(runs) == 2 * len(expand_study(config_of(copy)).runs) and run.name in set(runs["run_id"])
     assert planned(copy) == {}
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from hpstudy import train
+from hpstudy import preflight, train
+from hpstudy.errors import ConfigError
 from synthetic import house_splits, usps_splits
 
 CNN = dict(
@@ -112,8 +113,20 @@ def test_mse_head_has_no_predictive_interval(house_data):
     assert math.isnan(m["test_coverage95"]) and math.isnan(m["test_mean_sigma"])
 
 
-def test_cuda_without_a_gpu_is_refused_with_advice():
+def test_cuda_without_a_gpu_is_refused_with_advice(monkeypatch):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    with pytest.raises(RuntimeError, match="device: auto or cpu"):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    with pytest.raises(ConfigError, match="torch sees no CUDA device on .*; use device: auto"):
         train.pick_device("cuda")
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    with pytest.raises(ConfigError, match="SLURM job 42 on .* got no GPU. Ask for one in profiles/slurm"):
+        train.pick_device("cuda")
+
+
+def test_a_local_build_resolves_the_device_once_and_refuses_cuda_without_one(monkeypatch):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert preflight.resolve_device("auto") == preflight.resolve_device("cpu") == "cpu"
+    with pytest.raises(ConfigError, match="device: cuda, but torch sees no CUDA device"):
+        preflight.resolve_device("cuda")

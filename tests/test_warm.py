@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -117,13 +118,23 @@ def test_a_failing_job_returns_its_status_and_logs_the_error(server, tmp_path, d
     assert not Path(request["outputs"]["config"]).exists()
 
 
-def test_without_a_server_the_job_trains_itself(tmp_path, data_file, monkeypatch):
+def test_without_a_server_the_job_trains_itself_and_says_why(tmp_path, data_file, monkeypatch):
     request = request_for(tmp_path / "run", data_file)
     monkeypatch.delenv(warm.ENV, raising=False)
-    assert warm.train_in_server(request) is None
+    assert warm.train_in_server(request).startswith("no warm trainer in this build")
 
     monkeypatch.setenv(warm.ENV, str(tmp_path / "no-such-socket"))
-    assert warm.train_in_server(request) is None
+    assert warm.train_in_server(request).startswith("the warm trainer could not be reached")
+
+    # a server that accepts but never takes the job (stopped with SIGSTOP, say)
+    monkeypatch.setattr(warm, "READY_TIMEOUT", 0.5)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.bind(str(tmp_path / "silent"))
+        silent.listen(1)
+        monkeypatch.setenv(warm.ENV, str(tmp_path / "silent"))
+        assert warm.train_in_server(request) == (
+            "the warm trainer did not take the job within 0.5 s (stopped? see logs/warm_trainer.log)"
+        )
 
 
 def test_a_killed_job_takes_its_child_with_it(server, tmp_path, data_file):

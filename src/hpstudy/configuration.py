@@ -174,6 +174,21 @@ def download_problems(config: dict) -> list[str]:
     ]
 
 
+def parsed_config_file(path: str | Path) -> str:
+    """`path`, once it parses as YAML; else a ConfigError with the parser's line, column and problem
+    (Snakemake's own message says only that the file is not valid JSON or YAML)."""
+    try:
+        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = " ".join(filter(None, [getattr(error, "context", None), getattr(error, "problem", None)]))
+        raise ConfigError(
+            f"{where}: not valid YAML: {problem or error}; fix the file there (indentation, a colon, a quote)"
+        ) from None
+    return str(path)
+
+
 def check_config(config: dict, schema_path: str | Path) -> Study:
     """The study of a valid config; else one ConfigError that lists every problem found.
 

@@ -51,6 +51,11 @@ def fetch(
     """Place the verified file `name` at `destination`; return where it came from."""
     parse_checksum(checksum)  # a malformed checksum is refused before any transfer
     with atomic_path(destination) as tmp:
+        if mirror is not None and (Path(mirror) / name).is_dir():
+            raise DataError(
+                f"{Path(mirror) / name} is a folder, not the raw file {name}; put the file itself in the mirror "
+                "under that name"
+            )
         if mirror is not None and (Path(mirror) / name).is_file():
             origin = str(Path(mirror) / name)
             log(f"copying {name} from mirror {origin}")

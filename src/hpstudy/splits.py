@@ -8,6 +8,7 @@ metadata arrays a problem adds (house prices: the standardisation statistics
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, **arrays, **metadata)
+
+
+def recorded_settings(path: str | Path) -> dict | None:
+    """The settings a prepare step recorded in its file (`settings`, JSON), or None."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return json.loads(str(data["settings"])) if "settings" in data.files else None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def load_splits(path: str | Path) -> dict[str, np.ndarray]:

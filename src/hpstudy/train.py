@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .errors import ConfigError
 from .evaluate import (
     final_metrics,
     history_row,
@@ -38,6 +39,7 @@ from .evaluate import (
 from .losses import GRADIENTS, LOSSES
 from .models import build_model
 from .optimizers import OPTIMIZERS
+from .preflight import no_cuda_message
 from .replicas import stack
 from .splits import SPLITS
 
@@ -60,7 +62,7 @@ def pick_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was requested but torch sees no CUDA device; use device: auto or cpu")
+        raise ConfigError(no_cuda_message())
     return torch.device(device)
 
 

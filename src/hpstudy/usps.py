@@ -113,7 +113,9 @@ def prepare(
     split_seed: int,
     output: str | Path,
     where: str,
+    settings: str = "{}",
 ) -> dict[str, int]:
+    """Check, split and save the digits; `settings` (the prepare rule's params, JSON) are recorded beside them."""
     for split in ("train", "test"):
         check_rows(split, len(raw[split][1]), rows[split], where)
     x, y = raw["train"]
@@ -124,5 +126,5 @@ def prepare(
         "validation": (x[is_validation], y[is_validation]),
         "test": raw["test"],
     }
-    save_splits(output, splits)
+    save_splits(output, splits, settings=np.array(settings))
     return {name: len(labels) for name, (_, labels) in splits.items()}

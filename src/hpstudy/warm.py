@@ -97,16 +97,17 @@ def job_function(request: dict):
 def train(request: dict) -> None:
     """Run a job (see `train_job`, `timing`) in the warm trainer if there is one, else here; then exit."""
     code = train_in_server(request)
-    if code is None:  # imports torch: only where the job runs itself
-        code = run_logged(partial(job_function(request), request), request["log"])
+    if isinstance(code, str):  # why no server took it; imports torch: only where the job runs itself
+        run = partial(job_function(request), request, process=f"its own process ({code})")
+        code = run_logged(run, request["log"])
     quick_exit(code)
 
 
-def train_in_server(request: dict) -> int | None:
-    """The job's exit status from the server's child, or None when no server took the job."""
+def train_in_server(request: dict) -> int | str:
+    """The job's exit status from the server's child, or why no server took the job."""
     path = os.environ.get(ENV)
     if not path:
-        return None
+        return "no warm trainer in this build: warm_trainer: false, a cluster job, or conda"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         try:
             conn.settimeout(READY_TIMEOUT)
@@ -114,11 +115,15 @@ def train_in_server(request: dict) -> int | None:
             job = {**request, "workdir": os.getcwd(), "environment": dict(os.environ)}
             conn.sendall(json.dumps(job).encode() + b"\n")
             if conn.recv(1) != READY:
-                return None
+                return "the warm trainer ended before taking the job (see logs/warm_trainer.log)"
             conn.settimeout(None)
             status = conn.recv(1)
-        except OSError:  # no server, or it ended before taking the job
-            return None
+        except TimeoutError:
+            return (
+                f"the warm trainer did not take the job within {READY_TIMEOUT:g} s (stopped? see logs/warm_trainer.log)"
+            )
+        except OSError as error:
+            return f"the warm trainer could not be reached: {error}"
     if status:
         return status[0]
     with open(request["log"], "a", encoding="utf-8") as log:

@@ -1,5 +1,7 @@
 # Config validation, the expanded study, and every helper the rules use.
+import json
 import re
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -8,16 +10,40 @@ from hpstudy import warm
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
 from hpstudy import fingerprint
-from hpstudy.preflight import check_writable
+from hpstudy.preflight import check_mirror, check_writable, resolve_device, sacct_problem
+from hpstudy.splits import recorded_settings
 from hpstudy.study import canonical_json
 
 
-# Before any job is planned: the config (schema, then the study's own checks).
+# Before any job is planned: the config (schema, then the study's own checks), the data
+# mirror, and the device a run trains on. The device is decided once: here for a local build
+# (`auto` becomes what it means on this machine, so that `auto` and `cpu` are the same runs on a
+# CPU machine, and `cuda` without a GPU is refused before any job); on a cluster by each job on
+# its node, which the login node cannot speak for.
 try:
     STUDY = check_config(config, Path(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+    check_mirror(config.get("data_mirror"))
+    DEVICE = resolve_device(config["device"]) if workflow.local_exec else config["device"]
 except ConfigError as error:
     sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
     raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
+
+
+# On a SLURM cluster that keeps no accounting, the executor's default status command (sacct)
+# never sees a job end: say so before anything is submitted.
+if getattr(workflow.executor_settings, "status_command", None) == "sacct":
+    problem = sacct_problem()
+    if problem:
+        raise WorkflowError(problem)
+
+
+# `snakemake --report` packages a finished build; before one, Snakemake's own message
+# blames missing metadata on "an older version of Snakemake".
+if "--report" in sys.argv and not Path("results/report/report.html").exists():
+    raise WorkflowError(
+        "snakemake --report packages the outputs of a finished build, and there is none here yet: "
+        "build first (snakemake --cores 4), then run snakemake --report results/report.zip"
+    )
 
 
 def code_fingerprint(script, *entries):
@@ -111,11 +137,16 @@ def download_params(wildcards):
 
 
 def usps_source():
-    """`auto`: the HDF5 packaging when it was fetched already or the mirror has it,
-    so that a later run without --config data_mirror plans the same DAG."""
-    source = config["data"]["usps"]["source"]
-    if source != "auto":
-        return source
+    """`auto`: the packaging the prepared digits were made from, while the other settings are
+    the same (both give the same digits: deleting resources/ or dropping the mirror must
+    retrain nothing); else the HDF5 packaging when it was fetched already or the mirror has
+    it, so that a later run without --config data_mirror plans the same DAG."""
+    settings = config["data"]["usps"]
+    if settings["source"] != "auto":
+        return settings["source"]
+    recorded = recorded_settings("results/data/usps.npz")
+    if recorded and recorded | {"source": "auto"} == json.loads(canonical_json(settings)):
+        return recorded["source"]
     places = [Path(raw_file("usps.h5"))]
     if config.get("data_mirror"):
         places.append(Path(config["data_mirror"], "usps.h5"))
