@@ -25,4 +25,12 @@ rule all:
     input:
         rules.render_html.output,
         rules.render_pdf.output,
+        # Every file the report is made from, so that a plain `snakemake` makes a missing one
+        # again (Snakemake does not rebuild a missing file whose downstream outputs are up to
+        # date, such as the tables a failed aggregation removed).
         all_intermediate_files(),
+        rules.aggregate_metrics.output,
+        rules.evaluate_claims.output,
+        rules.collect_provenance.output,
+        all_sweep_figures(),
+        all_problem_figures(),

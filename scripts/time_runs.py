@@ -10,7 +10,9 @@ warm.train(
         "job": "time",
         "problem": snakemake.wildcards.problem,
         "runs": json.loads(snakemake.params.runs),
-        "device": snakemake.params.device,
+        # where the run trains, not what it is (no param: a change retrains nothing; the run's
+        # config.json records the device it trained on)
+        "device": snakemake.config["device"],
         "code": snakemake.params.code,
         "data": snakemake.input.data,
         "output": snakemake.output[0],

@@ -10,7 +10,9 @@ warm.train(
         "run": json.loads(snakemake.params.run),
         "seeds": json.loads(snakemake.params.seeds),
         "threads": snakemake.threads,
-        "device": snakemake.params.device,
+        # where the run trains, not what it is (no param: a change retrains nothing; the run's
+        # config.json records the device it trained on)
+        "device": snakemake.config["device"],
         "code": snakemake.params.code,
         "data": snakemake.input.data,
         "outputs": dict(snakemake.output.items()),

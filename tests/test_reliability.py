@@ -744,3 +744,20 @@ def test_a_nan_loss_is_recorded_as_diverged_at_its_epoch():
 
     assert result.diverged and result.diverged_epoch == 1
     assert math.isnan(result.history[0]["train_loss"])
+
+
+def test_a_cluster_whose_sacct_cannot_answer_is_named_with_the_fix(tmp_path, monkeypatch):
+    """Without accounting storage, sacct fails, and Snakemake's executor would wait forever."""
+    from hpstudy.preflight import sacct_problem
+
+    sacct = tmp_path / "sacct"
+    sacct.write_text("#!/bin/sh\necho 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n")
+    sacct.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert sacct_problem() == (
+        "this cluster's sacct cannot report job states (sacct: error: Slurm accounting storage is disabled), "
+        "so Snakemake would wait for finished jobs forever: add --slurm-status-command squeue to the command "
+        "line (or slurm-status-command: squeue to profiles/slurm/config.yaml)"
+    )
+    sacct.write_text("#!/bin/sh\nexit 0\n")
+    assert sacct_problem() is None

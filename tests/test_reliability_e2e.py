@@ -202,6 +202,29 @@ def test_config_errors_stop_a_dry_run_before_any_job(tmp_path):
     assert not (workdir / "results").exists() and not (workdir / "resources").exists()
 
 
+def test_what_a_build_cannot_use_is_named_before_any_job(tmp_path):
+    workdir = tiny_workflow(tmp_path)
+    config_path = workdir / "config" / "config.yaml"
+    good = config_path.read_text()
+
+    result = snakemake(workdir, "-n", "--config", "data_mirror=no-such-folder", check=False)
+    assert result.returncode != 0 and "data_mirror: no-such-folder does not exist" in said(result)
+
+    config_path.write_text(good.replace("seeds: [0, 1]", "seeds: [0, 1"))
+    result = snakemake(workdir, "-n", check=False)
+    assert result.returncode != 0
+    assert "config/config.yaml, line" in said(result) and ": not valid YAML: " in said(result)
+    config_path.write_text(good)
+
+    if not __import__("torch").cuda.is_available():
+        result = snakemake(workdir, "-n", "--config", "device=cuda", check=False)
+        assert result.returncode != 0 and "device: cuda, but torch sees no CUDA device on" in said(result)
+
+    result = snakemake(workdir, "--report", "report.zip", check=False)
+    assert result.returncode != 0 and "build first (snakemake --cores 4)" in said(result)
+    assert not (workdir / "results").exists() and not (workdir / "resources").exists()
+
+
 # --------------------------------------------------------------------------- data
 
 

@@ -124,9 +124,10 @@ def test_cuda_without_a_gpu_is_refused_with_advice(monkeypatch):
         train.pick_device("cuda")
 
 
-def test_a_local_build_resolves_the_device_once_and_refuses_cuda_without_one(monkeypatch):
+def test_a_local_build_refuses_cuda_without_one_before_any_job():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    assert preflight.resolve_device("auto") == preflight.resolve_device("cpu") == "cpu"
+    preflight.check_device("auto")
+    preflight.check_device("cpu")
     with pytest.raises(ConfigError, match="device: cuda, but torch sees no CUDA device"):
-        preflight.resolve_device("cuda")
+        preflight.check_device("cuda")

@@ -55,16 +55,10 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def resolve_device(device: str) -> str:
-    """The device a local build trains on: `auto` becomes cpu or cuda here, once, so that a run's
-    params name the device it used (`auto` and `cpu` on a CPU machine are the same run); `cuda`
-    without a CUDA device is refused before any job."""
-    if device == "cpu":
-        return device
-    available = cuda_available()
-    if device == "cuda" and not available:
+def check_device(device: str) -> None:
+    """`device: cuda` where torch sees no CUDA device, refused once, before any job of a local build."""
+    if device == "cuda" and not cuda_available():
         raise ConfigError(no_cuda_message())
-    return "cuda" if available else "cpu"
 
 
 def check_mirror(folder: str | None) -> None:

@@ -10,20 +10,19 @@ from hpstudy import warm
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
 from hpstudy import fingerprint
-from hpstudy.preflight import check_mirror, check_writable, resolve_device, sacct_problem
+from hpstudy.preflight import check_device, check_mirror, check_writable, sacct_problem
 from hpstudy.splits import recorded_settings
 from hpstudy.study import canonical_json
 
 
 # Before any job is planned: the config (schema, then the study's own checks), the data
-# mirror, and the device a run trains on. The device is decided once: here for a local build
-# (`auto` becomes what it means on this machine, so that `auto` and `cpu` are the same runs on a
-# CPU machine, and `cuda` without a GPU is refused before any job); on a cluster by each job on
-# its node, which the login node cannot speak for.
+# mirror, and for a local build the device (on a cluster each job checks on its node, which
+# the login node cannot speak for).
 try:
     STUDY = check_config(config, Path(workflow.basedir, "workflow/schemas/config.schema.yaml"))
     check_mirror(config.get("data_mirror"))
-    DEVICE = resolve_device(config["device"]) if workflow.local_exec else config["device"]
+    if workflow.local_exec:
+        check_device(config["device"])
 except ConfigError as error:
     sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
     raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
@@ -104,9 +103,7 @@ def all_run_files(kind):
 
 
 def all_intermediate_files():
-    """Every prepared split, run file and timing: targets of `all`, so that a plain
-    `snakemake` makes a deleted one again (Snakemake does not rebuild a missing
-    file whose downstream outputs are up to date)."""
+    """Every prepared split, run file and timing (targets of `all`)."""
     runs = [run_file(kind, run.problem, run.run_id) for run in STUDY.runs.values() for kind in RUN_FILES]
     return [f"results/data/{problem}.npz" for problem in STUDY.problems] + runs + all_timings()
 

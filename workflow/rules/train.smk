@@ -12,7 +12,6 @@ rule train_run:
     params:
         run=run_params,
         seeds=seeds_param(),
-        device=DEVICE,
         code=code_fingerprint("train_run.py", "hpstudy.train_job"),
     log:
         "results/runs/{problem}/{run_id}/train.log",
@@ -22,7 +21,7 @@ rule train_run:
     resources:
         mem_mb=1000,
         runtime=30,
-        gpu=1 if DEVICE == "cuda" else 0,  # a cluster job asks for a GPU (see profiles/slurm)
+        gpu=1 if config["device"] == "cuda" else 0,  # a cluster job asks for a GPU (see profiles/slurm)
     conda:
         "../envs/study.yaml"
     script:
@@ -38,7 +37,6 @@ rule time_runs:
         "results/timing/{problem}.csv",
     params:
         runs=timing_runs,
-        device=DEVICE,
         code=code_fingerprint("time_runs.py", "hpstudy.timing"),
     log:
         "logs/time_runs/{problem}.log",
@@ -48,7 +46,7 @@ rule time_runs:
     resources:
         mem_mb=2000,
         runtime=30,
-        gpu=1 if DEVICE == "cuda" else 0,
+        gpu=1 if config["device"] == "cuda" else 0,
     conda:
         "../envs/study.yaml"
     script:
