@@ -210,7 +210,7 @@ def test_what_a_build_cannot_use_is_named_before_any_job(tmp_path):
     result = snakemake(workdir, "-n", "--config", "data_mirror=no-such-folder", check=False)
     assert result.returncode != 0 and "data_mirror: no-such-folder does not exist" in said(result)
 
-    config_path.write_text(good.replace("seeds: [0, 1]", "seeds: [0, 1"))
+    config_path.write_text(good + "seeds: [0, 1\n")  # an unclosed list
     result = snakemake(workdir, "-n", check=False)
     assert result.returncode != 0
     assert "config/config.yaml, line" in said(result) and ": not valid YAML: " in said(result)
