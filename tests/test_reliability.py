@@ -505,6 +505,26 @@ def test_a_truncated_mirror_file_is_refused_and_nothing_is_left(tmp_path):
     assert list(destination.parent.iterdir()) == []
 
 
+def test_a_folder_named_like_a_raw_file_in_the_mirror_is_named_as_a_folder(tmp_path):
+    (tmp_path / "mirror" / "house.csv").mkdir(parents=True)
+    destination = tmp_path / "resources" / "raw" / "house.csv"
+    with pytest.raises(DataError, match="house.csv is a folder, not the raw file house.csv"):
+        fetch.fetch("house.csv", None, "sha1:" + "0" * 40, destination, mirror=tmp_path / "mirror", log=quiet)
+    assert list(destination.parent.iterdir()) == []
+
+
+def test_a_mirror_that_is_no_folder_is_named_before_any_job(tmp_path):
+    from hpstudy.preflight import check_mirror
+
+    check_mirror(None)
+    check_mirror(str(tmp_path))
+    with pytest.raises(ConfigError, match="data_mirror: .*/nothing does not exist"):
+        check_mirror(str(tmp_path / "nothing"))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match="data_mirror: .*/file is a file, not a folder"):
+        check_mirror(str(tmp_path / "file"))
+
+
 def test_a_missing_mirror_file_without_network_says_how_to_fix_it(tmp_path):
     destination = tmp_path / "resources" / "raw" / "house.csv"
 

@@ -63,6 +63,15 @@ def test_a_seed_trains_the_same_alone_or_beside_others(usps_data):
     assert together.metrics == pytest.approx(alone.metrics, rel=1e-5)  # kernels differ with K: rounding only
 
 
+def test_the_log_has_one_line_per_epoch_with_each_numbers_range_over_the_seeds(usps_data):
+    lines = []
+    train.configure_torch(1)
+    results = train.train_run("usps", CNN, usps_data, [0, 1, 2], torch.device("cpu"), log=lines.append)
+    assert len(lines) == CNN["epochs"] and lines[0].startswith("epoch 1/2, 3 seeds: train loss ")
+    losses = [r.history[-1]["train_loss"] for r in results]
+    assert f"train loss {min(losses):.4f} to {max(losses):.4f}, validation loss" in lines[-1]
+
+
 def test_different_seeds_give_different_networks(usps_data):
     a, b = run("usps", CNN, usps_data, [0, 1])
     assert a.metrics["train_loss"] != b.metrics["train_loss"]

@@ -90,6 +90,24 @@ def progress_line(problem: str, seed: int, epoch: int, epochs: int, row: dict) -
     )
 
 
+def epoch_line(problem: str, epoch: int, epochs: int, rows: list[dict]) -> str:
+    """One line per epoch for all the seeds of a run, each number's range over them: a log that
+    stays short with ten seeds (a failed cluster job prints it); history.csv holds every seed."""
+    watched = watched_metric(problem)
+
+    def spread(key: str) -> str:
+        values = np.array([row[key] for row in rows], dtype=float)
+        if np.isnan(values).all():
+            return "nan"
+        low, high = np.nanmin(values), np.nanmax(values)
+        return f"{low:.4f}" if low == high else f"{low:.4f} to {high:.4f}"
+
+    return (
+        f"epoch {epoch}/{epochs}, {len(rows)} seed{'s' if len(rows) > 1 else ''}: train loss {spread('train_loss')}, "
+        f"validation loss {spread('validation_loss')}, validation {watched} {spread(f'validation_{watched}')}"
+    )
+
+
 def final_metrics(
     problem: str, loss_name: str, outputs: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor], y_scale: float
 ) -> dict[str, float]:

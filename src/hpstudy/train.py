@@ -28,9 +28,9 @@ import torch
 
 from .errors import ConfigError
 from .evaluate import (
+    epoch_line,
     final_metrics,
     history_row,
-    progress_line,
     split_metrics,
     target_scale,
     test_predictions,
@@ -174,14 +174,14 @@ def train_run(
         train_losses, finite = (total / n).tolist(), alive.tolist()
         validation = predict_replicas(net, x_validation, replicas)
         seconds = time.perf_counter() - started
-        newly_diverged = []
+        newly_diverged, rows = [], []
         for k, seed in enumerate(seeds):
             if diverged_epoch[k] is not None:
                 continue
             metrics = split_metrics(problem, params["loss"], validation[k], y_validation, y_scale)
             row = history_row(problem, epoch, train_losses[k] if finite[k] else math.nan, metrics, seconds)
             histories[k].append(row)
-            log(progress_line(problem, seed, epoch, params["epochs"], row))
+            rows.append(row)
             if not finite[k] or train_losses[k] > threshold[k]:
                 diverged_epoch[k] = epoch
                 newly_diverged.append(k)
@@ -189,6 +189,8 @@ def train_run(
                     f"seed {seed} diverged at epoch {epoch} (training loss {row['train_loss']:.4g}, "
                     f"untrained {initial_loss[k].item():.4g}); its replica stops here"
                 )
+        if rows:
+            log(epoch_line(problem, epoch, params["epochs"], rows))
         if newly_diverged:
             alive[newly_diverged] = False
             final.update(final_outputs(problem, params, net, tensors, data, newly_diverged))

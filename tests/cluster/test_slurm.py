@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the e2e helpers
 
 from e2e.workflow import snakemake, tiny_workflow
-from slurm_cluster import build_on_cluster, cluster, scheduler_jobs, why_not_runnable
+from slurm_cluster import build_on_cluster, cluster, scheduler_jobs, slurm_env, why_not_runnable
 
 from hpstudy.study import expand_study
 
@@ -213,3 +214,23 @@ def test_a_failing_training_job_fails_the_build_and_a_rerun_retrains_only_what_i
         for kind in ("metrics", "history", "predictions"):
             name = f"results/runs/{runs[run_id]}/{run_id}/{kind}.csv"
             pd.testing.assert_frame_equal(ours[name], theirs[name], check_exact=True, obj=name)
+
+
+def test_a_cluster_without_job_accounting_is_named_before_anything_is_submitted(slurm, tmp_path_factory):
+    """The shipped profile alone, as the README's first command: this cluster keeps no accounting,
+    so sacct cannot follow the jobs; the build stops with the fix instead of waiting forever."""
+    workdir = tiny_workflow(tmp_path_factory.mktemp("slurm-sacct"))
+    before = scheduler_jobs()
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm", "--slurm-no-account"],
+        cwd=workdir,
+        env=slurm_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "this cluster's sacct cannot report job states (Slurm accounting storage is disabled)" in said
+    assert "add --slurm-status-command squeue" in said
+    assert scheduler_jobs() == before and not (workdir / "results").exists()

@@ -183,6 +183,14 @@ def run_params(wildcards):
     return run.to_json()
 
 
+def train_run_priority(wildcards):
+    """Longest runs first, so that no core idles at the end of a build while one long run
+    finishes: a run's cost grows with its optimizer steps, epochs × training rows / batch size."""
+    run = STUDY.runs[wildcards.run_id]
+    rows = config["data"][run.problem]["rows"]["train"]
+    return run.params["epochs"] * rows // run.params["batch_size"]
+
+
 def timing_runs(wildcards):
     """Every run of the problem, {run_id: hyperparameters}, as canonical JSON."""
     return canonical_json({run.run_id: run.params for run in STUDY.runs_of(wildcards.problem)})

@@ -18,6 +18,7 @@ rule train_run:
     benchmark:
         "results/benchmarks/train_run/{problem}/{run_id}.tsv"
     threads: 1
+    priority: train_run_priority
     resources:
         mem_mb=1000,
         runtime=30,
