@@ -12,7 +12,7 @@ $(VENV)/.installed: requirements-ci.txt pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: setup report test
+.PHONY: setup report test test-fast
 setup: $(VENV)/.installed
 
 report: setup
@@ -20,3 +20,7 @@ report: setup
 
 test: setup
 	$(VENV)/bin/pytest -q $(ARGS)
+
+# The unit tests alone (about 40 s): no Snakemake build, no cluster.
+test-fast: setup
+	$(VENV)/bin/pytest -q -m "not e2e" $(ARGS)

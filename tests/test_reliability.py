@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import CONFIG_TEXT
 from synthetic import house_splits, usps_like, usps_splits, write_h5
 
 from hpstudy import fetch, house, runio, train, usps
@@ -35,13 +36,6 @@ from hpstudy.study import METRICS, expand_study
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
-CONFIG_TEXT = (REPO / "config" / "config.yaml").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def config():
-    """A fresh copy of the real study config."""
-    return yaml.safe_load(CONFIG_TEXT)
 
 
 def usps_of(config):

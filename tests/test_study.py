@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CONFIG_TEXT
 
 from hpstudy import hyperparameters as hp
 from hpstudy.configuration import coerce_command_line_values
 from hpstudy.errors import ConfigError
 from hpstudy.study import RUN_ID_LENGTH, canonical_json, expand_study, run_id_of
-
-CONFIG_PATH = Path(__file__).parents[1] / "config" / "config.yaml"
-CONFIG_TEXT = CONFIG_PATH.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def config():
-    """A fresh copy of the real study config (edits do not leak between tests)."""
-    return yaml.safe_load(CONFIG_TEXT)
 
 
 @pytest.fixture
