@@ -3,8 +3,8 @@
 import json
 
 from hpstudy import aggregate
-from hpstudy.jobs import run_job
 from hpstudy.atomic import write_csv
+from hpstudy.jobs import run_job
 
 
 def main(log):

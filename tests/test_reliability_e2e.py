@@ -31,11 +31,11 @@ import h5py
 import pandas as pd
 import pytest
 import yaml
-
 from e2e.workflow import planned, snakemake, tiny_workflow
+from synthetic import write_usps_h5
+
 from hpstudy.fetch import file_digest
 from hpstudy.study import expand_study
-from synthetic import write_usps_h5
 
 pytestmark = pytest.mark.e2e
 

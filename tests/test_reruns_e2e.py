@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from e2e.workflow import planned, snakemake, tiny_workflow
+
 from hpstudy.study import expand_study
 
 pytestmark = pytest.mark.e2e

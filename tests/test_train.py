@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from synthetic import house_splits, usps_splits
 
 from hpstudy import preflight, train
 from hpstudy.errors import ConfigError
-from synthetic import house_splits, usps_splits
 
 CNN = dict(
     architecture="cnn",

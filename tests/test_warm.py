@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from synthetic import house_splits
 
 from hpstudy import train_job, warm
 from hpstudy.jobs import run_logged
 from hpstudy.splits import save_splits
-from synthetic import house_splits
 
 pytestmark = pytest.mark.skipif(not warm.available(), reason="the warm trainer forks: Linux only")
 

@@ -17,8 +17,8 @@ from . import inputs
 from .errors import DataError
 from .hyperparameters import SPECS
 from .splits import SPLITS
-from .study import METRICS
 from .stats import CONFIDENCE, mean_interval_from_stats
+from .study import METRICS
 
 ID_COLUMNS = ["problem", "run_id", "seed"]
 FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]

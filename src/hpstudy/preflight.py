@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import socket
+import subprocess
 from pathlib import Path
 
 from .errors import ConfigError, OutputError

@@ -3,7 +3,8 @@
 A problem's splits live in one `.npz` file with float32 arrays `x_train`,
 `y_train`, `x_validation`, `y_validation`, `x_test`, `y_test`, plus any
 metadata arrays a problem adds (house prices: the standardisation statistics
-`x_mean`, `x_std`, `y_mean`, `y_std` and `feature_names`).
+`x_mean`, `x_std`, `y_mean`, `y_std` and `feature_names`; USPS: the prepare step's
+`settings`, JSON, which name the packaging the digits came from).
 """
 
 from __future__ import annotations
