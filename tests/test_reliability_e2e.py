@@ -217,7 +217,7 @@ def test_what_a_build_cannot_use_is_named_before_any_job(tmp_path):
     config_path.write_text(good)
 
     if not __import__("torch").cuda.is_available():
-        result = snakemake(workdir, "-n", "--config", "device=cuda", check=False)
+        result = snakemake(workdir, "--config", "device=cuda", check=False)  # a real run: refused before any job
         assert result.returncode != 0 and "device: cuda, but torch sees no CUDA device on" in said(result)
 
     result = snakemake(workdir, "--report", "report.zip", check=False)

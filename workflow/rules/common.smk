@@ -15,25 +15,13 @@ from hpstudy.splits import recorded_settings
 from hpstudy.study import canonical_json
 
 
-# Before any job is planned: the config (schema, then the study's own checks), the data
-# mirror, and for a local build the device (on a cluster each job checks on its node, which
-# the login node cannot speak for).
+# Before any job is planned: the config (schema, then the study's own checks) and the data mirror.
 try:
     STUDY = check_config(config, Path(workflow.basedir, "workflow/schemas/config.schema.yaml"))
     check_mirror(config.get("data_mirror"))
-    if workflow.local_exec:
-        check_device(config["device"])
 except ConfigError as error:
     sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
     raise WorkflowError(f"Invalid configuration ({' and '.join(sources)}):\n{error}") from None
-
-
-# On a SLURM cluster that keeps no accounting, the executor's default status command (sacct)
-# never sees a job end: say so before anything is submitted.
-if getattr(workflow.executor_settings, "status_command", None) == "sacct":
-    problem = sacct_problem()
-    if problem:
-        raise WorkflowError(problem)
 
 
 # `snakemake --report` packages a finished build; before one, Snakemake's own message
@@ -61,12 +49,22 @@ def use_warm_trainer():
     )
 
 
-# Before the first job of a real run (not a dry run): the output folders, then the warm trainer.
+# Before the first job of a real run (not a dry run): the output folders, the device and the
+# cluster's job states (the executor is known only here, not while the Snakefile is read),
+# then the warm trainer.
 onstart:
     try:
         check_writable(["resources", "results", "logs"])
-    except OutputError as error:
+        if workflow.local_exec:  # on a cluster each job checks on its node: the login node cannot speak for it
+            check_device(config["device"])
+    except (OutputError, ConfigError) as error:
         raise WorkflowError(str(error)) from None
+    # On a SLURM cluster that keeps no accounting, the executor's default status command
+    # (sacct) never sees a job end: say so before anything is submitted.
+    if getattr(workflow.executor_settings, "status_command", None) == "sacct":
+        problem = sacct_problem()
+        if problem:
+            raise WorkflowError(problem)
     if use_warm_trainer():
         Path("logs").mkdir(exist_ok=True)
         warm.start("logs/warm_trainer.log")
