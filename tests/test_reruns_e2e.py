@@ -214,6 +214,7 @@ def test_a_damaged_run_fails_every_build_until_the_fix_then_recovers(copy):
         output = result.stdout + result.stderr
         assert f"{metrics.relative_to(copy)} has no rows; delete the run's folder" in output
         assert f"results/runs/usps/{run.name} and rerun: it retrains" in output
+        assert "Why the failed jobs failed (from their logs):\n- logs/aggregate_metrics.log: " in output
 
     shutil.rmtree(run)  # the fix the message gives
     snakemake(copy)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from hpstudy import warm
+from hpstudy import failures, fingerprint, warm
 from hpstudy.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
-from hpstudy import fingerprint
 from hpstudy.preflight import check_device, check_mirror, check_writable, sacct_problem
 from hpstudy.splits import recorded_settings
 from hpstudy.study import canonical_json
@@ -76,6 +75,9 @@ onsuccess:
 
 onerror:
     warm.stop()
+    why = failures.summary(Path(log).read_text(encoding="utf-8", errors="replace"))
+    if why:
+        print(why, file=sys.stderr)
 
 
 NAME = "[A-Za-z0-9_]+"
