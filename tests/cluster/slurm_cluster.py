@@ -98,7 +98,8 @@ class ClusterBuild:
     def failed_groups(self) -> dict[str, set[str]]:
         """SLURM job id of each failed group job -> its runs ('house/<run id>'), from the error report."""
         failed = {}
-        for block in re.findall(r"message: Error in group \w+\n(.*?)\nLogfile", self.output, re.DOTALL):
+        blocks = r"message: Error in group \w+\n(.*?)(?=\n\s*\[\w{3} \w{3} |\nLogfile|\Z)"  # up to the next dated line
+        for block in re.findall(blocks, self.output, re.DOTALL):
             job_id = re.search(r"slurm_logs/\S+/(\d+)\.log", block).group(1)
             failed[job_id] = set(re.findall(r"log: results/runs/(\w+/[0-9a-f]{12})/train\.log", block))
         return failed

@@ -160,7 +160,7 @@ def test_a_failing_training_job_fails_the_build_and_a_rerun_retrains_only_what_i
 ):
     """The house prices split is corrupted after it was prepared: the training jobs of
     the five house runs fail on the cluster (one run per SLURM job here) while a USPS
-    run completes; the build fails and shows the failed jobs' logs. After the fix a
+    run completes; the build fails and says why each failed. After the fix a
     rerun trains those five runs and nothing else."""
     workdir = tiny_workflow(tmp_path_factory.mktemp("slurm-failure"))
     snakemake(workdir, "results/data/usps.npz", "results/data/house.npz")
@@ -186,10 +186,12 @@ def test_a_failing_training_job_fails_the_build_and_a_rerun_retrains_only_what_i
     assert all(len(group) == 1 and job_id in failed.submitted() for job_id, group in failed_groups.items())
     for job_id in failed_groups:
         assert f"slurm_logs/group_train_train_run/{job_id}.log" in failed.output
-    # ...and the training log of each, shown in the terminal.
+    # ...and why each failed, in one line read from its training log (whole logs are not printed).
+    assert "Why the failed jobs failed (from their logs):" in failed.output
     for run_id in house:
         log = (workdir / "results/runs/house" / run_id / "train.log").read_text().strip()
-        assert log and log.splitlines()[-1] in failed.output
+        assert log.splitlines()[-1].split(" ERROR: ")[1].startswith("results/data/house.npz is not a readable")
+        assert f"- results/runs/house/{run_id}/train.log: {log.splitlines()[-1]}" in failed.output
         assert not (workdir / "results/runs/house" / run_id / "config.json").exists()
     done = workdir / "results/runs/usps" / usps / "config.json"
     before = done.read_bytes()

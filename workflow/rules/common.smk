@@ -75,7 +75,7 @@ onsuccess:
 
 onerror:
     warm.stop()
-    why = failures.summary(Path(log).read_text(encoding="utf-8", errors="replace"))
+    why = failures.summary("".join(Path(path).read_text(encoding="utf-8", errors="replace") for path in log))
     if why:
         print(why, file=sys.stderr)
 
