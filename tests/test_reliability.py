@@ -775,3 +775,14 @@ def test_a_cluster_whose_sacct_cannot_answer_is_named_with_the_fix(tmp_path, mon
     )
     sacct.write_text("#!/bin/sh\nexit 0\n")
     assert sacct_problem() is None
+
+
+def test_the_cluster_profile_retries_with_twice_the_time_and_memory():
+    """Snakemake cannot tell a TIMEOUT from a code error, so every failure is retried once:
+    only a larger request lets the retry of a time-limited or memory-killed job succeed."""
+    profile = yaml.safe_load((REPO / "workflow/profiles/slurm/config.yaml").read_text(encoding="utf-8"))
+    assert profile["retries"] == 1
+    for rule, resources in profile["set-resources"].items():
+        for name in ("runtime", "mem_mb"):
+            first, second = (eval(str(resources[name]), {"attempt": attempt}) for attempt in (1, 2))
+            assert second == 2 * first > 0, (rule, name)
