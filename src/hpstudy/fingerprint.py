@@ -79,6 +79,21 @@ def _package_of(path: Path) -> str | None:
 
 def imported_modules(path: Path) -> set[str]:
     """The package modules a file imports, anywhere in it."""
+    return set(_package_module(path)[0]) if _package_of(path) else _imports(path)
+
+
+@functools.cache
+def _package_module(path: Path) -> tuple[frozenset[str], str]:
+    """A package module's imports and fingerprint, worked out once per process: every rule's
+    fingerprint reaches most of the same modules, and Snakemake computes them all at start-up."""
+    return frozenset(_imports(path)), module_fingerprint(path.read_text(encoding="utf-8"))
+
+
+def _fingerprint_of(path: Path) -> str:
+    return _package_module(path)[1] if _package_of(path) else module_fingerprint(path.read_text(encoding="utf-8"))
+
+
+def _imports(path: Path) -> set[str]:
     package, found = _package_of(path), set()
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
@@ -118,5 +133,5 @@ def code_fingerprint(script: str | Path, *entries: str) -> str:
     `entries`: modules the script's code runs without importing them by name."""
     digest = hashlib.sha256()
     for name, path in sorted(reachable_files(Path(script), entries).items()):
-        digest.update(f"{name}:{module_fingerprint(path.read_text(encoding='utf-8'))}\n".encode())
+        digest.update(f"{name}:{_fingerprint_of(path)}\n".encode())
     return digest.hexdigest()[:12]
