@@ -2,7 +2,7 @@
 # Table of contents only: the rules live in workflow/rules/, helpers in common.smk.
 from snakemake.utils import min_version
 
-from hpstudy.configuration import parsed_config_file
+from hpstudy.study.configuration import parsed_config_file
 
 min_version("9.0")
 

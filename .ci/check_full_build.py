@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from hpstudy.study import expand_study
+from hpstudy.study.plan import expand_study
 
 sys.path.insert(0, "tests")
 from pdf_layout import words_outside_margins  # noqa: E402

@@ -2,9 +2,9 @@
 
 import json
 
-from hpstudy import aggregate
-from hpstudy.atomic import write_csv
-from hpstudy.jobs import run_job
+from hpstudy.results import aggregate
+from hpstudy.runtime.atomic import write_csv
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

@@ -2,10 +2,10 @@
 
 import json
 
-from hpstudy.aggregate import read_runs
-from hpstudy.atomic import write_text
-from hpstudy.jobs import run_job
 from hpstudy.report.provenance import collect
+from hpstudy.results.aggregate import read_runs
+from hpstudy.runtime.atomic import write_text
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

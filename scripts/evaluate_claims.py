@@ -1,13 +1,13 @@
 """Sweep tables, per-seed runs, timings + report/claims.yaml -> results/metrics/verdicts.csv
 (one row per check)."""
 
-from hpstudy import aggregate
-from hpstudy.atomic import write_rows
-from hpstudy.jobs import run_job
 from hpstudy.report.claims import evaluate_claims, load_claims, verdict_rows
 from hpstudy.report.compare import seed_samples, timing_samples
 from hpstudy.report.context import read_sweep_tables
 from hpstudy.report.original import load_original, original_by_sweep
+from hpstudy.results import aggregate
+from hpstudy.runtime.atomic import write_rows
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

@@ -2,8 +2,8 @@
 
 import json
 
-from hpstudy.fetch import fetch
-from hpstudy.jobs import run_job
+from hpstudy.data.fetch import fetch
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

@@ -1,8 +1,8 @@
 """Prepared splits -> a figure of the data (USPS samples per class, house features against price)."""
 
-from hpstudy.jobs import run_job
+from hpstudy.data.splits import load_splits
 from hpstudy.report.dataset_figures import plot_dataset
-from hpstudy.splits import load_splits
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

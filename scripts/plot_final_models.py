@@ -2,9 +2,9 @@
 
 import json
 
-from hpstudy.aggregate import read_finals
-from hpstudy.jobs import run_job
 from hpstudy.report.model_figures import plot_final_models
+from hpstudy.results.aggregate import read_finals
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

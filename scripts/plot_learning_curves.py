@@ -2,9 +2,9 @@
 
 import json
 
-from hpstudy.inputs import per_seed_table
-from hpstudy.jobs import run_job
 from hpstudy.report.model_figures import plot_learning_curves
+from hpstudy.results.inputs import per_seed_table
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

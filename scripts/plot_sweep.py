@@ -2,9 +2,9 @@
 
 import json
 
-from hpstudy.aggregate import read_sweep_table
-from hpstudy.jobs import run_job
 from hpstudy.report.figures import plot_sweep
+from hpstudy.results.aggregate import read_sweep_table
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

@@ -2,8 +2,8 @@
 
 import json
 
-from hpstudy import usps
-from hpstudy.jobs import run_job
+from hpstudy.problems import usps
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

@@ -3,12 +3,12 @@
 import json
 from pathlib import Path
 
-from hpstudy.aggregate import read_finals, read_runs
-from hpstudy.inputs import json_object, rebuild_fix
-from hpstudy.jobs import run_job
 from hpstudy.report.claims import read_verdicts
 from hpstudy.report.context import build_context, read_sweep_tables, sweep_key
 from hpstudy.report.render import render_html
+from hpstudy.results.aggregate import read_finals, read_runs
+from hpstudy.results.inputs import json_object, rebuild_fix
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

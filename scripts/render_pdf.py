@@ -1,7 +1,7 @@
 """results/report/report.html -> results/report/report.pdf (WeasyPrint)."""
 
-from hpstudy.jobs import run_job
 from hpstudy.report.render import render_pdf
+from hpstudy.runtime.jobs import run_job
 
 
 def main(log):

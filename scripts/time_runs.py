@@ -1,9 +1,9 @@
-"""Time every run of one problem alone (see hpstudy.timing), in the workflow's warm
-trainer when it started one (see hpstudy.warm), else in this process."""
+"""Time every run of one problem alone (see hpstudy.engine.timing), in the workflow's warm
+trainer when it started one (see hpstudy.runtime.warm), else in this process."""
 
 import json
 
-from hpstudy import warm
+from hpstudy.runtime import warm
 
 warm.train(
     {

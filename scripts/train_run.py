@@ -1,9 +1,9 @@
-"""Train every seed of one run and write its folder (see hpstudy.train_job), in the
-workflow's warm trainer when it started one (see hpstudy.warm), else in this process."""
+"""Train every seed of one run and write its folder (see hpstudy.runtime.train_job), in the
+workflow's warm trainer when it started one (see hpstudy.runtime.warm), else in this process."""
 
 import json
 
-from hpstudy import warm
+from hpstudy.runtime import warm
 
 warm.train(
     {

@@ -76,7 +76,7 @@ def write_house_csv(path: Path, n: int, seed: int = 0) -> Path:
 
 
 def usps_splits(train: int, validation: int, test: int) -> dict[str, np.ndarray]:
-    """Prepared USPS-like splits, as `hpstudy.splits.load_splits` returns them."""
+    """Prepared USPS-like splits, as `hpstudy.data.splits.load_splits` returns them."""
     data = {}
     for seed, (split, n) in enumerate((("train", train), ("validation", validation), ("test", test))):
         data[f"x_{split}"], data[f"y_{split}"] = usps_like(n, seed)

@@ -4,9 +4,9 @@ import math
 
 import pandas as pd
 import pytest
-
-from hpstudy.bench import agreement, naive_run
 from synthetic import usps_splits
+
+from benchmarks.bench import agreement, naive_run
 
 
 def test_a_gap_welch_does_not_find_agrees_and_one_it_finds_does_not():

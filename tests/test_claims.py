@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from hpstudy import stats
 from hpstudy.report.claims import (
     FAILS,
     HOLDS,
@@ -22,6 +21,7 @@ from hpstudy.report.claims import (
 from hpstudy.report.compare import seed_samples, timing_samples
 from hpstudy.report.narrative import describe_sweep, shape, summaries
 from hpstudy.report.original import flag_copies, load_original
+from hpstudy.results import stats
 
 # Ten seeds' worth of small deviations with mean 0 and standard deviation 0.0021 (as accuracy: 0.21 pt)
 NOISE = np.array([-0.003, 0.001, 0.002, -0.001, 0.0, 0.003, -0.002, 0.001, -0.002, 0.001])

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from synthetic import write_h5
 
-from hpstudy import fetch, house, usps
+from hpstudy.data import fetch
+from hpstudy.data.splits import load_splits
 from hpstudy.errors import DataError
-from hpstudy.splits import load_splits
+from hpstudy.problems import house, usps
 
 REFUSED_URL = "http://127.0.0.1:9/nothing"  # port 9 (discard) on loopback: connection refused, never external
 PAYLOAD = b"label,value\n1,2\n3,4\n" * 50

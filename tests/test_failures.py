@@ -1,6 +1,6 @@
 """The summary a failed build ends with: one line per failed job's log, with its reason."""
 
-from hpstudy import failures
+from hpstudy.runtime import failures
 
 SNAKEMAKE_LOG = """\
 Error in group train:

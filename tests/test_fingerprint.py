@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hpstudy.fingerprint import PACKAGE, code_fingerprint, module_fingerprint, reachable_files
+from hpstudy.runtime.fingerprint import PACKAGE, code_fingerprint, module_fingerprint, reachable_files
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "scripts"
@@ -31,30 +31,36 @@ def test_a_change_in_behaviour_changes_the_fingerprint():
 
 
 def test_a_steps_modules_are_found_from_its_scripts_imports_at_any_depth():
-    training = reachable_files(SCRIPTS / "train_run.py", ("hpstudy.train_job",))
+    training = reachable_files(SCRIPTS / "train_run.py", ("hpstudy.runtime.train_job",))
     # the script -> warm -> jobs; the job -> train -> models -> hyperparameters; runio -> machine
-    assert {"train_run.py", "hpstudy.warm", "hpstudy.jobs", "hpstudy.train", "hpstudy.models"} <= set(training)
-    assert {"hpstudy.hyperparameters", "hpstudy.runio", "hpstudy.machine"} <= set(training)
+    assert {
+        "train_run.py",
+        "hpstudy.runtime.warm",
+        "hpstudy.runtime.jobs",
+        "hpstudy.engine.train",
+        "hpstudy.engine.models",
+    } <= set(training)
+    assert {"hpstudy.study.hyperparameters", "hpstudy.runtime.runio", "hpstudy.runtime.machine"} <= set(training)
     assert not any(name.startswith("hpstudy.report") for name in training)
     # the provenance module imports `machine`, which the hand-kept list of the report step had missed
-    assert "hpstudy.machine" in reachable_files(SCRIPTS / "collect_provenance.py")
+    assert "hpstudy.runtime.machine" in reachable_files(SCRIPTS / "collect_provenance.py")
     # imports inside functions count: the timing module imports the engine lazily
-    assert "hpstudy.train" in reachable_files(SCRIPTS / "time_runs.py", ("hpstudy.timing",))
+    assert "hpstudy.engine.train" in reachable_files(SCRIPTS / "time_runs.py", ("hpstudy.engine.timing",))
 
 
 def test_a_script_or_a_module_it_reaches_changes_its_fingerprint_and_no_other(tmp_path):
     script = tmp_path / "step.py"
-    script.write_text("from hpstudy import stats\nprint(stats.ALPHA)\n")
+    script.write_text("from hpstudy.results import stats\nprint(stats.ALPHA)\n")
     before = code_fingerprint(script)
-    assert set(reachable_files(script)) == {"step.py", "hpstudy.stats"}
-    script.write_text("from hpstudy import stats\nprint(stats.CONFIDENCE)\n")
+    assert set(reachable_files(script)) == {"step.py", "hpstudy.results.stats"}
+    script.write_text("from hpstudy.results import stats\nprint(stats.CONFIDENCE)\n")
     code_fingerprint.cache_clear()
     assert code_fingerprint(script) != before
     assert len(code_fingerprint(SCRIPTS / "fetch_raw_file.py")) == 12
 
 
 def test_every_scripts_fingerprint_differs_by_what_it_runs():
-    assert code_fingerprint(SCRIPTS / "train_run.py", "hpstudy.train_job") != code_fingerprint(
+    assert code_fingerprint(SCRIPTS / "train_run.py", "hpstudy.runtime.train_job") != code_fingerprint(
         SCRIPTS / "render_html.py"
     )
 
@@ -68,7 +74,7 @@ FINGERPRINTS = """
 import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from hpstudy.fingerprint import PACKAGE, module_fingerprint
+from hpstudy.runtime.fingerprint import PACKAGE, module_fingerprint
 for path in sorted(PACKAGE.rglob("*.py")):
     print(path.relative_to(PACKAGE), module_fingerprint(path.read_text(encoding="utf-8")))
 """

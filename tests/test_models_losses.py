@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from hpstudy.losses import GRADIENTS, LOSSES, cross_entropy, gaussian_nll, mse, mse_one_hot
-from hpstudy.models import build_model
+from hpstudy.engine.losses import GRADIENTS, LOSSES, cross_entropy, gaussian_nll, mse, mse_one_hot
+from hpstudy.engine.models import build_model
 
 USPS_MLP = dict(architecture="mlp", hidden_layers=2, width=7, activation="tanh")
 USPS_CNN = dict(architecture="cnn", conv_layers=3, channels=3, kernel_size=3, padding=2, activation="leaky_relu")

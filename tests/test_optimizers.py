@@ -6,8 +6,8 @@ import sys
 import pytest
 import torch
 
-from hpstudy.optimizers import OPTIMIZERS
-from hpstudy.reference import TORCH_OPTIMIZERS
+from hpstudy.engine.optimizers import OPTIMIZERS
+from hpstudy.engine.reference import TORCH_OPTIMIZERS
 
 
 @pytest.mark.parametrize("name,lr", [("sgd", 0.1), ("adam", 0.001), ("rmsprop", 0.001)])
@@ -34,7 +34,7 @@ def test_training_does_not_import_the_compiler_stack():
 import sys, torch
 sys.path.insert(0, "tests")
 from synthetic import house_splits
-from hpstudy import train
+from hpstudy.engine import train
 train.configure_torch(1)
 params = dict(architecture="mlp", hidden_layers=1, width=4, activation="relu", optimizer="adam",
               learning_rate=0.01, batch_size=10, epochs=1, loss="gaussian_nll")

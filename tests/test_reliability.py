@@ -25,14 +25,17 @@ import yaml
 from conftest import CONFIG_TEXT
 from synthetic import house_splits, usps_like, usps_splits, write_h5
 
-from hpstudy import fetch, house, runio, train, usps
-from hpstudy import hyperparameters as hp
-from hpstudy.atomic import atomic_path, write_rows, write_text
-from hpstudy.configuration import check_config
+from hpstudy.data import fetch
+from hpstudy.engine import train
+from hpstudy.engine.evaluate import split_metrics
 from hpstudy.errors import ConfigError, DataError, OutputError
-from hpstudy.evaluate import split_metrics
-from hpstudy.preflight import check_writable
-from hpstudy.study import METRICS, expand_study
+from hpstudy.problems import house, usps
+from hpstudy.runtime import runio
+from hpstudy.runtime.atomic import atomic_path, write_rows, write_text
+from hpstudy.runtime.preflight import check_writable
+from hpstudy.study.configuration import check_config
+from hpstudy.study.plan import METRICS, expand_study
+from hpstudy.study import hyperparameters as hp
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -508,7 +511,7 @@ def test_a_folder_named_like_a_raw_file_in_the_mirror_is_named_as_a_folder(tmp_p
 
 
 def test_a_mirror_that_is_no_folder_is_named_before_any_job(tmp_path):
-    from hpstudy.preflight import check_mirror
+    from hpstudy.runtime.preflight import check_mirror
 
     check_mirror(None)
     check_mirror(str(tmp_path))
@@ -622,7 +625,7 @@ def test_a_failed_preparation_writes_no_split_file(tmp_path):
 KILLED_WRITER = textwrap.dedent(
     """
     import sys, time
-    from hpstudy.atomic import atomic_path
+    from hpstudy.runtime.atomic import atomic_path
 
     with atomic_path(sys.argv[1]) as tmp:
         with open(tmp, "w") as handle:
@@ -762,7 +765,7 @@ def test_a_nan_loss_is_recorded_as_diverged_at_its_epoch():
 
 def test_a_cluster_whose_sacct_cannot_answer_is_named_with_the_fix(tmp_path, monkeypatch):
     """Without accounting storage, sacct fails, and Snakemake's executor would wait forever."""
-    from hpstudy.preflight import sacct_problem
+    from hpstudy.runtime.preflight import sacct_problem
 
     sacct = tmp_path / "sacct"
     sacct.write_text("#!/bin/sh\necho 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n")

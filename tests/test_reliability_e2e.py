@@ -34,8 +34,8 @@ import yaml
 from e2e.workflow import planned, snakemake, tiny_workflow
 from synthetic import write_usps_h5
 
-from hpstudy.fetch import file_digest
-from hpstudy.study import expand_study
+from hpstudy.data.fetch import file_digest
+from hpstudy.study.plan import expand_study
 
 pytestmark = pytest.mark.e2e
 

@@ -4,11 +4,11 @@ import math
 
 import pytest
 import torch
-
-from hpstudy import reference, train
-from hpstudy.models import build_model
-from hpstudy.replicas import stack
 from synthetic import house_splits, usps_splits
+
+from hpstudy.engine import reference, train
+from hpstudy.engine.models import build_model
+from hpstudy.engine.replicas import stack
 
 MLP = dict(
     architecture="mlp",

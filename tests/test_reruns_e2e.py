@@ -17,7 +17,7 @@ import pytest
 import yaml
 from e2e.workflow import planned, snakemake, tiny_workflow
 
-from hpstudy.study import expand_study
+from hpstudy.study.plan import expand_study
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hpstudy import inputs
-from hpstudy.aggregate import collect_runs, read_runs
+from hpstudy.data.splits import load_splits, save_splits
 from hpstudy.errors import DataError
-from hpstudy.splits import load_splits, save_splits
+from hpstudy.results import inputs
+from hpstudy.results.aggregate import collect_runs, read_runs
 
 SEEDS = [0, 1]
 RUN_ID = "0123456789ab"

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from conftest import CONFIG_TEXT
 
-from hpstudy import hyperparameters as hp
-from hpstudy.configuration import coerce_command_line_values
 from hpstudy.errors import ConfigError
-from hpstudy.study import RUN_ID_LENGTH, canonical_json, expand_study, run_id_of
+from hpstudy.study.configuration import coerce_command_line_values
+from hpstudy.study.plan import RUN_ID_LENGTH, canonical_json, expand_study, run_id_of
+from hpstudy.study import hyperparameters as hp
 
 
 @pytest.fixture

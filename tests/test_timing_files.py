@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from hpstudy.aggregate import read_timings
 from hpstudy.errors import StudyError
+from hpstudy.results.aggregate import read_timings
 
 RUNS = pd.DataFrame({"problem": ["usps"], "run_id": ["0123456789ab"]})
 

@@ -7,8 +7,9 @@ import pytest
 import torch
 from synthetic import house_splits, usps_splits
 
-from hpstudy import preflight, train
+from hpstudy.engine import train
 from hpstudy.errors import ConfigError
+from hpstudy.runtime import preflight
 
 CNN = dict(
     architecture="cnn",

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from synthetic import house_splits
 
-from hpstudy import train_job, warm
-from hpstudy.jobs import run_logged
-from hpstudy.splits import save_splits
+from hpstudy.data.splits import save_splits
+from hpstudy.runtime import train_job, warm
+from hpstudy.runtime.jobs import run_logged
 
 pytestmark = pytest.mark.skipif(not warm.available(), reason="the warm trainer forks: Linux only")
 
@@ -140,7 +140,7 @@ def test_without_a_server_the_job_trains_itself_and_says_why(tmp_path, data_file
 def test_a_killed_job_takes_its_child_with_it(server, tmp_path, data_file):
     """Snakemake cancels a job by killing its process: the child training it must stop too."""
     request = request_for(tmp_path / "run", data_file, epochs=100_000)
-    client = subprocess.Popen([sys.executable, "-c", f"from hpstudy import warm; warm.train_in_server({request!r})"])
+    client = subprocess.Popen([sys.executable, "-c", f"from hpstudy.runtime import warm; warm.train_in_server({request!r})"])
     log = Path(request["log"])
     for _ in range(600):
         if "epoch 1/" in (log.read_text() if log.exists() else ""):
@@ -158,7 +158,7 @@ def test_a_killed_job_takes_its_child_with_it(server, tmp_path, data_file):
 
 def test_the_server_ends_with_the_process_that_started_it(tmp_path):
     code = (
-        "import os; from hpstudy import warm; "
+        "import os; from hpstudy.runtime import warm; "
         f"warm.start({str(tmp_path / 'warm_trainer.log')!r}); print(warm._server.pid, flush=True); os._exit(0)"
     )
     environment = {**os.environ, "TMPDIR": str(tmp_path)}  # where the server's socket folder goes

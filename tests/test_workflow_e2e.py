@@ -15,7 +15,7 @@ import yaml
 from e2e.workflow import snakemake, tiny_workflow
 from pdf_layout import words_outside_margins
 
-from hpstudy.study import expand_study
+from hpstudy.study.plan import expand_study
 
 pytestmark = pytest.mark.e2e
 

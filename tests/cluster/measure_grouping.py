@@ -29,8 +29,8 @@ sys.path.insert(0, str(HERE.parent))  # tests/: the e2e helpers
 from e2e.workflow import REPO, snakemake, tiny_workflow
 from slurm_cluster import build_on_cluster, cluster, why_not_runnable
 
-from hpstudy.bench import copy_workflow
-from hpstudy.study import expand_study
+from benchmarks.bench import copy_workflow
+from hpstudy.study.plan import expand_study
 
 CPUS = 2  # of the test cluster's node
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the e2e 
 from e2e.workflow import snakemake, tiny_workflow
 from slurm_cluster import build_on_cluster, cluster, scheduler_jobs, slurm_env, why_not_runnable
 
-from hpstudy.study import expand_study
+from hpstudy.study.plan import expand_study
 
 pytestmark = pytest.mark.e2e
 

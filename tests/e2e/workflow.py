@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import yaml
-
-from hpstudy.bench import copy_workflow
-from hpstudy.fetch import file_digest
 from synthetic import write_house_csv, write_usps_h5
+
+from benchmarks.bench import copy_workflow
+from hpstudy.data.fetch import file_digest
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_CONFIG = Path(__file__).with_name("tiny_config.yaml")

@@ -6,12 +6,16 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from hpstudy import failures, fingerprint, warm
-from hpstudy.configuration import check_config
+from hpstudy.runtime import failures
+
+from hpstudy.runtime import fingerprint
+
+from hpstudy.runtime import warm
+from hpstudy.study.configuration import check_config
 from hpstudy.errors import ConfigError, OutputError
-from hpstudy.preflight import check_device, check_mirror, check_writable, sacct_problem
-from hpstudy.splits import recorded_settings
-from hpstudy.study import canonical_json
+from hpstudy.runtime.preflight import check_device, check_mirror, check_writable, sacct_problem
+from hpstudy.data.splits import recorded_settings
+from hpstudy.study.plan import canonical_json
 
 
 # Before any job is planned: the config (schema, then the study's own checks) and the data mirror.
@@ -33,13 +37,13 @@ if "--report" in sys.argv and not Path("results/report/report.html").exists():
 
 
 def code_fingerprint(script, *entries):
-    """The fingerprint of a rule's script and the package code it runs (see hpstudy.fingerprint):
+    """The fingerprint of a rule's script and the package code it runs (see hpstudy.runtime.fingerprint):
     a param, so that a change of content, never of a file's time, reruns the rule."""
     return fingerprint.code_fingerprint(workflow.source_path(f"../../scripts/{script}"), *entries)
 
 
 def use_warm_trainer():
-    """Train in a warm process (see hpstudy.warm): local jobs only, in this environment only."""
+    """Train in a warm process (see hpstudy.runtime.warm): local jobs only, in this environment only."""
     return (
         config.get("warm_trainer", True)
         and warm.available()

@@ -12,7 +12,7 @@ rule train_run:
     params:
         run=run_params,
         seeds=seeds_param(),
-        code=code_fingerprint("train_run.py", "hpstudy.train_job"),
+        code=code_fingerprint("train_run.py", "hpstudy.runtime.train_job"),
     log:
         "results/runs/{problem}/{run_id}/train.log",
     benchmark:
@@ -29,7 +29,7 @@ rule train_run:
         "../../scripts/train_run.py"
 
 
-# Every run of a problem timed alone (see hpstudy.timing): one thread, but the job
+# Every run of a problem timed alone (see hpstudy.engine.timing): one thread, but the job
 # holds every core it was given, so nothing else runs while it times.
 rule time_runs:
     input:
@@ -38,7 +38,7 @@ rule time_runs:
         "results/timing/{problem}.csv",
     params:
         runs=timing_runs,
-        code=code_fingerprint("time_runs.py", "hpstudy.timing"),
+        code=code_fingerprint("time_runs.py", "hpstudy.engine.timing"),
     log:
         "logs/time_runs/{problem}.log",
     benchmark:

@@ -36,11 +36,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import inputs
-from ..errors import StudyError
-from ..stats import ALPHA, fmt_p, gap_interval, greater, holm, quietly, trend, within
-from ..study import format_value
-from .compare import (
+from hpstudy.errors import StudyError
+from hpstudy.report.compare import (
     TIME_METRIC,
     Point,
     Samples,
@@ -52,7 +49,10 @@ from .compare import (
     metric_title,
     points,
 )
-from .metrics import fmt_metric
+from hpstudy.report.metrics import fmt_metric
+from hpstudy.results import inputs
+from hpstudy.results.stats import ALPHA, fmt_p, gap_interval, greater, holm, quietly, trend, within
+from hpstudy.study.plan import format_value
 
 HOLDS, FAILS, INCONCLUSIVE, NOT_EVALUATED = "holds", "does not hold", "inconclusive", "not evaluated"
 CODES = {1: HOLDS, -1: FAILS, 0: INCONCLUSIVE}

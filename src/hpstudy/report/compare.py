@@ -2,7 +2,7 @@
 
 A check reads one metric of one sweep. Each swept value becomes a Point holding
 its per-seed values (for training time: its repeated timings, see
-hpstudy.timing) together with B bootstrap resamples of them. The resamples draw
+hpstudy.engine.timing) together with B bootstrap resamples of them. The resamples draw
 seeds with replacement, the same draw for every configuration (a seed shares its
 data order and initialisation across configurations), so the verdict can be
 recomputed on each resample to see how much it depends on the seeds chosen.
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..stats import CONFIDENCE, mean_interval
-from .metrics import fmt_metric
+from hpstudy.report.metrics import fmt_metric
+from hpstudy.results.stats import CONFIDENCE, mean_interval
 
 BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_SEED = 2023  # fixed, so that two builds draw the same resamples
-TIME_METRIC = "solo_seconds"  # measured apart from training (hpstudy.timing), sampled by repeat
+TIME_METRIC = "solo_seconds"  # measured apart from training (hpstudy.engine.timing), sampled by repeat
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import timing
-from ..aggregate import read_sweep_table
-from ..hyperparameters import FACTOR_TITLES
-from ..stats import ALPHA, CONFIDENCE, MIN_SAMPLES
-from ..study import format_value
-from .claims import EQUIVALENCE_CONFIDENCE, FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
-from .compare import BOOTSTRAP_RESAMPLES, TIME_METRIC, fmt_gap, metric_title
-from .figures import sweep_axis
-from .metrics import fmt_mean_ci, fmt_metric, primary_metric
-from .model_figures import ROLE_TITLES
-from .narrative import describe_sweep
-from .original import flag_copies, load_original, original_rows
+from hpstudy.engine import timing
+from hpstudy.report.claims import EQUIVALENCE_CONFIDENCE, FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
+from hpstudy.report.compare import BOOTSTRAP_RESAMPLES, TIME_METRIC, fmt_gap, metric_title
+from hpstudy.report.figures import sweep_axis
+from hpstudy.report.metrics import fmt_mean_ci, fmt_metric, primary_metric
+from hpstudy.report.model_figures import ROLE_TITLES
+from hpstudy.report.narrative import describe_sweep
+from hpstudy.report.original import flag_copies, load_original, original_rows
+from hpstudy.results.aggregate import read_sweep_table
+from hpstudy.results.stats import ALPHA, CONFIDENCE, MIN_SAMPLES
+from hpstudy.study.hyperparameters import FACTOR_TITLES
+from hpstudy.study.plan import format_value
 
 SPLITS = ("train", "validation", "test")
 VERDICT_CLASSES = {HOLDS: "holds", FAILS: "fails", INCONCLUSIVE: "inconclusive", NOT_EVALUATED: "not-evaluated"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..splits import SPLITS
-from .figures import SPLIT_STYLES, pyplot, save_svg
+from hpstudy.data.splits import SPLITS
+from hpstudy.report.figures import SPLIT_STYLES, pyplot, save_svg
 
 
 def plot_usps_samples(data: dict, output: str, per_class: int = 8) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_path
-from ..hyperparameters import FACTOR_TITLES
-from .compare import TIME_METRIC
-from .metrics import primary_metric
+from hpstudy.report.compare import TIME_METRIC
+from hpstudy.report.metrics import primary_metric
+from hpstudy.runtime.atomic import atomic_path
+from hpstudy.study.hyperparameters import FACTOR_TITLES
 
 SPLIT_STYLES = {"train": ("#1f77b4", "o"), "validation": ("#ff7f0e", "s"), "test": ("#2ca02c", "^")}
 LOG_SPAN = 100  # a positive numeric sweep spanning this factor or more gets a log axis

@@ -8,8 +8,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..inputs import per_seed_table
-from .figures import SPLIT_STYLES, pyplot, save_svg
+from hpstudy.report.figures import SPLIT_STYLES, pyplot, save_svg
+from hpstudy.results.inputs import per_seed_table
 
 COVERAGE_LEVELS = np.linspace(0.05, 0.99, 40)
 

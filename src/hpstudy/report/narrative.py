@@ -15,10 +15,10 @@ from itertools import pairwise
 
 import pandas as pd
 
-from ..aggregate import higher_is_better
-from ..stats import ALPHA, MIN_SAMPLES, welch_from_stats
-from .compare import TIME_METRIC, fmt_spread, metric_title
-from .metrics import fmt_metric
+from hpstudy.report.compare import TIME_METRIC, fmt_spread, metric_title
+from hpstudy.report.metrics import fmt_metric
+from hpstudy.results.aggregate import higher_is_better
+from hpstudy.results.stats import ALPHA, MIN_SAMPLES, welch_from_stats
 
 
 @dataclass(frozen=True)

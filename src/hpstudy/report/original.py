@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from .. import inputs
+from hpstudy.results import inputs
 
 NUMBERS = ("train", "validation", "test", "seconds")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import machine
-from ..fetch import file_digest
-from ..inputs import json_object, run_fix
+from hpstudy.data.fetch import file_digest
+from hpstudy.results.inputs import json_object, run_fix
+from hpstudy.runtime import machine
 
 PACKAGES = ("hpstudy", "torch", "numpy", "pandas", "matplotlib", "jinja2", "weasyprint", "snakemake", "h5py", "pyyaml")
 

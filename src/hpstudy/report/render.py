@@ -6,8 +6,8 @@ from pathlib import Path
 
 import jinja2
 
-from ..atomic import atomic_path, write_text
-from .metrics import fmt_metric
+from hpstudy.report.metrics import fmt_metric
+from hpstudy.runtime.atomic import atomic_path, write_text
 
 
 def render_html(template: str | Path, style: str | Path, context: dict, output: str | Path) -> None:

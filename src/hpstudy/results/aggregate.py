@@ -2,7 +2,7 @@
 
 A sweep table has, per swept value and metric, the mean, standard deviation, n
 and the 95% t-interval of the mean over seeds, and the training time measured
-alone (hpstudy.timing) summarised the same way over its repeats, beside the
+alone (hpstudy.engine.timing) summarised the same way over its repeats, beside the
 run's parameters and multiply-adds per step.
 """
 
@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import inputs
-from .errors import DataError
-from .hyperparameters import SPECS
-from .splits import SPLITS
-from .stats import CONFIDENCE, mean_interval_from_stats
-from .study import METRICS
+from hpstudy.results import inputs
+from hpstudy.errors import DataError
+from hpstudy.study.hyperparameters import SPECS
+from hpstudy.data.splits import SPLITS
+from hpstudy.results.stats import CONFIDENCE, mean_interval_from_stats
+from hpstudy.study.plan import METRICS
 
 ID_COLUMNS = ["problem", "run_id", "seed"]
 FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]
@@ -33,7 +33,7 @@ def run_location(path: str) -> tuple[str, str]:
 def collect_runs(metric_files: list[str], config_files: list[str], seeds: list[int]) -> pd.DataFrame:
     """One row per run and seed: ids, every hyperparameter, every metric.
 
-    Every run's files are checked first (see hpstudy.inputs): a run cut short,
+    Every run's files are checked first (see hpstudy.results.inputs): a run cut short,
     damaged, or trained on other seeds than the config's fails the job."""
     frames = []
     for metrics_path, config_path in zip(metric_files, config_files, strict=True):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ORIGINAL, DataError
-from .splits import save_splits
+from hpstudy.data.splits import save_splits
+from hpstudy.errors import ORIGINAL, DataError
 
 N_PIXELS = 256
 N_CLASSES = 10

@@ -8,7 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from .errors import ConfigError, OutputError
+from hpstudy.errors import ConfigError, OutputError
 
 
 def check_writable(folders: list[str]) -> None:

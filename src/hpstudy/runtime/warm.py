@@ -16,7 +16,7 @@ A job that cannot reach the server trains in its own process. The server ends
 with the workflow: stopped by onsuccess/onerror, and by itself once the
 Snakemake process that started it is gone.
 
-    python -m hpstudy.warm FD PARENT_PID   # the server; started by `start`
+    python -m hpstudy.runtime.warm FD PARENT_PID   # the server; started by `start`
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ import tempfile
 import threading
 from functools import partial
 
-from .jobs import quick_exit, run_logged
+from hpstudy.runtime.jobs import quick_exit, run_logged
 
 ENV = "HPSTUDY_WARM_TRAINER"  # the server's socket, for the jobs of the Snakemake process that started it
 READY = b"R"  # sent once the server's child has taken the job; before that a job may still train itself
-JOBS = {"train": "hpstudy.train_job", "time": "hpstudy.timing"}  # a request's "job" -> its module
+JOBS = {"train": "hpstudy.runtime.train_job", "time": "hpstudy.engine.timing"}  # a request's "job" -> its module
 READY_TIMEOUT = 60.0  # seconds; a server that does not answer by then is passed over
 _server: subprocess.Popen | None = None
 
@@ -68,7 +68,7 @@ def start(log_path: str) -> None:
             return
         listener.listen(128)
         _server = subprocess.Popen(
-            [sys.executable, "-m", "hpstudy.warm", str(listener.fileno()), str(os.getpid())],
+            [sys.executable, "-m", "hpstudy.runtime.warm", str(listener.fileno()), str(os.getpid())],
             pass_fds=[listener.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .models import USPS_CLASSES
+from hpstudy.engine.models import USPS_CLASSES
 
 
 def mse_one_hot(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

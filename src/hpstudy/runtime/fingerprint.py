@@ -21,7 +21,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 NAME = PACKAGE.name
 
 
@@ -106,7 +106,7 @@ def _imports(path: Path) -> set[str]:
                 base = node.module
             if not base or base.split(".")[0] != NAME:
                 continue
-            for alias in node.names:  # `from hpstudy import train`: a module; `from .train import step`: a name
+            for alias in node.names:  # `from hpstudy.engine import train`: a module; `from .train import step`: a name
                 found.add(f"{base}.{alias.name}" if module_path(f"{base}.{alias.name}") else base)
     return found
 

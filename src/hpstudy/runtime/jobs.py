@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Callable
 
-from .errors import StudyError
+from hpstudy.errors import StudyError
 
 
 def run_logged(main: Callable[[Callable[[str], None]], None], log_path: str) -> int:

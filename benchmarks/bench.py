@@ -1,6 +1,6 @@
 """Benchmark: the training engine against the loop a notebook would use.
 
-    python -m hpstudy.bench --data results/data/usps.npz [--skip-study] [--out results/benchmarks/bench.csv]
+    python -m benchmarks.bench --data results/data/usps.npz [--skip-study] [--out results/benchmarks/bench.csv]
 
 Side by side, in one invocation, on this machine:
 
@@ -37,15 +37,16 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import machine, train
-from .atomic import write_csv
-from .evaluate import split_metrics, target_scale, watched_metric
-from .losses import LOSSES
-from .models import build_model
-from .reference import TORCH_OPTIMIZERS
-from .splits import load_splits
-from .stats import ALPHA, welch_from_stats
-from .study import expand_study
+from hpstudy.data.splits import load_splits
+from hpstudy.engine import train
+from hpstudy.engine.evaluate import split_metrics, target_scale, watched_metric
+from hpstudy.engine.losses import LOSSES
+from hpstudy.engine.models import build_model
+from hpstudy.engine.reference import TORCH_OPTIMIZERS
+from hpstudy.results.stats import ALPHA, welch_from_stats
+from hpstudy.runtime import machine
+from hpstudy.runtime.atomic import write_csv
+from hpstudy.study.plan import expand_study
 
 WORKFLOW_PARTS = ("Snakefile", "profiles", "workflow", "scripts", "report", "config")
 

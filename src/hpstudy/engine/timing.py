@@ -64,10 +64,10 @@ class TimedRun:
     def __init__(self, problem: str, params: dict, tensors: dict, patches: dict, device):
         import torch
 
-        from . import train
-        from .losses import GRADIENTS, LOSSES
-        from .optimizers import OPTIMIZERS
-        from .replicas import stack
+        from hpstudy.engine import train
+        from hpstudy.engine.losses import GRADIENTS, LOSSES
+        from hpstudy.engine.optimizers import OPTIMIZERS
+        from hpstudy.engine.replicas import stack
 
         x = tensors["x_train"]
         (model,) = train.initial_models(problem, params, x.shape[1], [TIMING_SEED])
@@ -90,7 +90,7 @@ class TimedRun:
     def run_steps(self, count: int, clock=None) -> list[float]:
         """Take `count` steps; with a `clock` (a function that waits for the device and reads the
         time), return each step's seconds."""
-        from .train import step
+        from hpstudy.engine.train import step
 
         n, seconds = self.order.shape[1], []
         for _ in range(count):
@@ -120,7 +120,7 @@ def device_clock(device):
 
 def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print) -> list[dict]:
     """A row per run and repeat: the estimated seconds of one seed's training, and the run's costs."""
-    from .evaluate import to_tensors
+    from hpstudy.engine.evaluate import to_tensors
 
     tensors = to_tensors(data, problem, device)
     patches: dict = {}
@@ -148,9 +148,9 @@ def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print
 
 def run(request: dict, log, process: str = "its own process") -> None:
     """The timing job (see `jobs`): request keys problem, runs, device, data, output, code, log."""
-    from . import train
-    from .atomic import write_rows
-    from .splits import load_splits
+    from hpstudy.data.splits import load_splits
+    from hpstudy.engine import train
+    from hpstudy.runtime.atomic import write_rows
 
     train.configure_torch(1)  # one thread, as a user training one model would
     device = train.pick_device(request["device"])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
-from .errors import DataError
+from hpstudy.errors import DataError
+from hpstudy.runtime.atomic import atomic_path
 
 SPLITS = ("train", "validation", "test")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ORIGINAL, DataError
-from .splits import SPLITS, save_splits
+from hpstudy.data.splits import SPLITS, save_splits
+from hpstudy.errors import ORIGINAL, DataError
 
 
 def read_table(path: str | Path, features: list[str], target: str) -> pd.DataFrame:

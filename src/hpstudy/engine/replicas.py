@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .models import Regressor, gaussian_head
+from hpstudy.engine.models import Regressor, gaussian_head
 
 # A tape entry: the gradient of a step's input from that of its output, also
 # returning the gradients of the step's parameters. The flag says whether the

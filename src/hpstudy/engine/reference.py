@@ -13,7 +13,8 @@ import time
 import numpy as np
 import torch
 
-from .evaluate import (
+from hpstudy.data.splits import SPLITS
+from hpstudy.engine.evaluate import (
     final_metrics,
     history_row,
     progress_line,
@@ -22,10 +23,9 @@ from .evaluate import (
     test_predictions,
     to_tensors,
 )
-from .losses import LOSSES
-from .models import build_model
-from .splits import SPLITS
-from .train import EVAL_CHUNK, SeedResult, divergence_threshold
+from hpstudy.engine.losses import LOSSES
+from hpstudy.engine.models import build_model
+from hpstudy.engine.train import EVAL_CHUNK, SeedResult, divergence_threshold
 
 # torch.optim itself, as a plain training loop uses it (the engine has its own copies of the rules)
 TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .errors import ConfigError
-from .evaluate import (
+from hpstudy.data.splits import SPLITS
+from hpstudy.engine.evaluate import (
     epoch_line,
     final_metrics,
     history_row,
@@ -36,12 +36,12 @@ from .evaluate import (
     test_predictions,
     to_tensors,
 )
-from .losses import GRADIENTS, LOSSES
-from .models import build_model
-from .optimizers import OPTIMIZERS
-from .preflight import no_cuda_message
-from .replicas import stack
-from .splits import SPLITS
+from hpstudy.engine.losses import GRADIENTS, LOSSES
+from hpstudy.engine.models import build_model
+from hpstudy.engine.optimizers import OPTIMIZERS
+from hpstudy.engine.replicas import stack
+from hpstudy.errors import ConfigError
+from hpstudy.runtime.preflight import no_cuda_message
 
 EVAL_CHUNK = 256  # samples per replica per evaluation pass: bounds memory; in cache, faster than 1024
 DIVERGENCE_FACTOR = 10.0

@@ -19,8 +19,9 @@ import json
 import resource
 import sys
 
-from . import runio, train
-from .splits import load_splits
+from hpstudy.data.splits import load_splits
+from hpstudy.engine import train
+from hpstudy.runtime import runio
 
 
 def peak_rss_mb() -> float:

@@ -11,8 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from . import hyperparameters as hp
-from .errors import ConfigError, did_you_mean
+from hpstudy.errors import ConfigError, did_you_mean
+from hpstudy.study import hyperparameters as hp
 
 RUN_ID_LENGTH = 12
 # what evaluate.split_metrics measures per split, by problem (a run's selection metric is one of them)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from hpstudy.errors import DataError
 
 RUN_ID_COLUMNS = ["run_id", "seed"]
 RUN_FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]

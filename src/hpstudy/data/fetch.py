@@ -12,8 +12,8 @@ import shutil
 import urllib.request
 from pathlib import Path
 
-from .atomic import atomic_path
-from .errors import DataError
+from hpstudy.errors import DataError
+from hpstudy.runtime.atomic import atomic_path
 
 ALGORITHMS = ("md5", "sha1", "sha256")
 

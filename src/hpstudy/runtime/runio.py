@@ -16,9 +16,10 @@ import os
 import platform
 import socket
 
-from . import __version__, machine
-from .atomic import write_rows, write_text
-from .train import SeedResult
+from hpstudy import __version__
+from hpstudy.engine.train import SeedResult
+from hpstudy.runtime import machine
+from hpstudy.runtime.atomic import write_rows, write_text
 
 
 def now() -> str:

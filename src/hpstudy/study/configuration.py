@@ -20,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError, did_you_mean
-from .study import Study, expand_study
+from hpstudy.errors import ConfigError, did_you_mean
+from hpstudy.study.plan import Study, expand_study
 
 SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 

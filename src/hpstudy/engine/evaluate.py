@@ -7,8 +7,8 @@ import math
 import numpy as np
 import torch
 
-from .losses import LOSSES
-from .splits import SPLITS
+from hpstudy.data.splits import SPLITS
+from hpstudy.engine.losses import LOSSES
 
 Z_95 = 1.959963984540054  # two-sided 95% interval of a normal distribution
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the workflow and its training engine (outside the package: they drive builds)."""

@@ -1,0 +1,1 @@
+"""Raw files (checksummed fetching) and the prepared-splits format every problem writes."""

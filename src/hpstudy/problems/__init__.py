@@ -1,0 +1,1 @@
+"""The problems a study trains on, one module each, registered by name."""
