@@ -37,11 +37,9 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from hpstudy import problems
 from hpstudy.data.splits import load_splits
 from hpstudy.engine import train
-from hpstudy.engine.evaluate import split_metrics, target_scale, watched_metric
-from hpstudy.engine.losses import LOSSES
-from hpstudy.engine.models import build_model
 from hpstudy.engine.reference import TORCH_OPTIMIZERS
 from hpstudy.results.stats import ALPHA, welch_from_stats
 from hpstudy.runtime import machine
@@ -72,16 +70,22 @@ def usps_baselines(config_path: Path) -> dict[str, dict]:
     return yaml.safe_load(config_path.read_text(encoding="utf-8"))["problems"]["usps"]["baselines"]
 
 
+def problem_named(name: str):
+    """A built-in problem's PROBLEM, by name."""
+    return problems.load(problems.module_name(name))
+
+
 def naive_seed(problem: str, params: dict, data: dict, seed: int) -> float:
     """What a notebook does: a DataLoader over a TensorDataset and `.item()` every step.
 
     Returns the test metric the report leads with (USPS accuracy, house RMSE in dollars)."""
+    problem = problem_named(problem)
     torch.manual_seed(seed)
     x = torch.as_tensor(data["x_train"])
-    y = torch.as_tensor(data["y_train"], dtype=torch.long if problem == "usps" else torch.float32)
-    model = build_model(problem, params, x.shape[1])
+    y = torch.as_tensor(data["y_train"], dtype=problem.label_dtype())
+    model = problem.build_model(params, x.shape[1])
     optimizer = TORCH_OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
-    loss_fn = LOSSES[(problem, params["loss"])]
+    loss_fn = problem.loss(params["loss"])[0]
     loader = DataLoader(TensorDataset(x, y), batch_size=params["batch_size"], shuffle=True)
     for _ in range(params["epochs"]):
         running = 0.0
@@ -94,8 +98,7 @@ def naive_seed(problem: str, params: dict, data: dict, seed: int) -> float:
     with torch.no_grad():
         output = model(torch.as_tensor(data["x_test"]))
     y_test = torch.as_tensor(data["y_test"], dtype=y.dtype)
-    metrics = split_metrics(problem, params["loss"], output, y_test, target_scale(problem, data))
-    return metrics[watched_metric(problem)]
+    return problem.split_metrics(params["loss"], output, y_test, data)[problem.watched_metric]
 
 
 def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> tuple[float, list[float]]:
@@ -116,7 +119,7 @@ def naive_run(problem: str, params: dict, data: dict, seeds: list[int]) -> tuple
 
 def engine_run(problem: str, params: dict, data: dict, seeds: list[int]) -> float:
     started = time.perf_counter()
-    train.train_run(problem, params, data, seeds, torch.device("cpu"), log=lambda message: None)
+    train.train_run(problem_named(problem), params, data, seeds, torch.device("cpu"), log=lambda message: None)
     return time.perf_counter() - started
 
 
@@ -253,7 +256,7 @@ def agreement(engine_runs: pd.DataFrame, naive_metrics: dict[str, tuple[str, lis
     as samples of the same training, not seed for seed."""
     rows = []
     for run_id, (problem, values) in naive_metrics.items():
-        metric = f"test_{watched_metric(problem)}"
+        metric = f"test_{problem_named(problem).watched_metric}"
         engine, naive = engine_runs.loc[engine_runs["run_id"] == run_id, metric], pd.Series(values, dtype=float)
         # a seed without a finite metric (diverged) leaves the run without a comparison, not one seed fewer
         means = [side.mean(skipna=False) for side in (engine, naive)]

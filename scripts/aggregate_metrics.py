@@ -9,7 +9,10 @@ from hpstudy.runtime.jobs import run_job
 
 def main(log):
     layout = json.loads(snakemake.params.layout)
-    runs = aggregate.collect_runs(snakemake.input.metrics, snakemake.input.configs, json.loads(snakemake.params.seeds))
+    metrics_of = {problem["id"]: problem["metrics"] for problem in layout["problems"]}
+    runs = aggregate.collect_runs(
+        snakemake.input.metrics, snakemake.input.configs, json.loads(snakemake.params.seeds), metrics_of
+    )
     timing = aggregate.read_timings(snakemake.input.timings, runs)
     write_csv(snakemake.output.runs, runs)
     log(f"{runs['run_id'].nunique()} runs, {len(runs)} run-seed rows, {int(runs['diverged'].sum())} diverged")

@@ -10,7 +10,7 @@ from hpstudy.runtime.jobs import run_job
 def main(log):
     sweep = json.loads(snakemake.params.sweep)
     table = read_sweep_table(snakemake.input.table)
-    plot_sweep(table, sweep, sweep["problem"], snakemake.output[0])
+    plot_sweep(table, sweep, snakemake.output[0])
     log(f"plotted {sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}")
 
 

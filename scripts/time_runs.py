@@ -9,6 +9,7 @@ warm.train(
     {
         "job": "time",
         "problem": snakemake.wildcards.problem,
+        "module": snakemake.params.module,
         "runs": json.loads(snakemake.params.runs),
         # where the run trains, not what it is (no param: a change retrains nothing; the run's
         # config.json records the device it trained on)

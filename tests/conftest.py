@@ -9,6 +9,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_TEXT = (REPO / "config" / "config.yaml").read_text(encoding="utf-8")
+SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 @pytest.fixture

@@ -93,3 +93,10 @@ def house_splits(train: int, validation: int, test: int) -> dict[str, np.ndarray
         data[f"x_{split}"] = x
         data[f"y_{split}"] = (x @ np.array([1.0, -0.5, 0.3, 0.8]) + rng.normal(0, 0.3, n)).astype(np.float32)
     return data
+
+
+def problem(name: str):
+    """A built-in problem's PROBLEM (see hpstudy.problems), by name."""
+    from hpstudy import problems
+
+    return problems.load(problems.module_name(name))

@@ -4,9 +4,9 @@ import math
 
 import pytest
 import torch
+from synthetic import problem
 
 from hpstudy.engine.losses import GRADIENTS, LOSSES, cross_entropy, gaussian_nll, mse, mse_one_hot
-from hpstudy.engine.models import build_model
 
 USPS_MLP = dict(architecture="mlp", hidden_layers=2, width=7, activation="tanh")
 USPS_CNN = dict(architecture="cnn", conv_layers=3, channels=3, kernel_size=3, padding=2, activation="leaky_relu")
@@ -15,29 +15,29 @@ HOUSE = dict(architecture="mlp", hidden_layers=3, width=5, activation="sigmoid")
 
 @pytest.mark.parametrize("params", [USPS_MLP, USPS_CNN])
 def test_usps_models_map_flat_images_to_ten_logits(params):
-    model = build_model("usps", {**params, "loss": "mse"}, 256)
+    model = problem("usps").build_model({**params, "loss": "mse"}, 256)
     assert model(torch.rand(4, 256)).shape == (4, 10)
 
 
 def test_cnn_padding_grows_the_map_by_two_per_layer():
-    model = build_model("usps", {**USPS_CNN, "loss": "mse"}, 256)
+    model = problem("usps").build_model({**USPS_CNN, "loss": "mse"}, 256)
     assert model.head.in_features == 3 * 22 * 22  # 16 -> 18 -> 20 -> 22
     assert sum(isinstance(m, torch.nn.Conv2d) for m in model.modules()) == 3
 
 
 def test_mlp_has_the_requested_hidden_layers():
-    model = build_model("usps", {**USPS_MLP, "loss": "mse"}, 256)
+    model = problem("usps").build_model({**USPS_MLP, "loss": "mse"}, 256)
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     assert [(l.in_features, l.out_features) for l in linears] == [(256, 7), (7, 7), (7, 10)]
 
 
 def test_house_mse_head_gives_one_value_per_house():
-    model = build_model("house", {**HOUSE, "loss": "mse"}, 4)
+    model = problem("house").build_model({**HOUSE, "loss": "mse"}, 4)
     assert model(torch.rand(6, 4)).shape == (6,)
 
 
 def test_house_gaussian_head_gives_a_mean_and_a_positive_variance():
-    model = build_model("house", {**HOUSE, "loss": "gaussian_nll"}, 4)
+    model = problem("house").build_model({**HOUSE, "loss": "gaussian_nll"}, 4)
     out = model(torch.randn(50, 4) * 100)
     assert out.shape == (50, 2) and (out[:, 1] > 0).all()
 
@@ -71,13 +71,18 @@ def test_gaussian_nll_can_be_negative_on_standardised_targets():
 
 
 def test_every_problem_loss_pair_has_a_loss():
-    assert set(LOSSES) == {("usps", "mse"), ("usps", "cross_entropy"), ("house", "mse"), ("house", "gaussian_nll")}
+    assert set(LOSSES) == {
+        ("classification", "mse"),
+        ("classification", "cross_entropy"),
+        ("regression", "mse"),
+        ("regression", "gaussian_nll"),
+    }
 
 
 @pytest.mark.parametrize("pair", sorted(LOSSES))
 def test_written_out_gradients_match_autograd(pair):
     torch.manual_seed(0)
-    if pair[0] == "usps":
+    if pair[0] == "classification":
         output, target = torch.randn(3, 5, 10, dtype=torch.float64), torch.randint(0, 10, (3, 5))
     elif pair[1] == "gaussian_nll":
         output = torch.stack([torch.randn(3, 5), torch.rand(3, 5) + 0.1], dim=-1).double()

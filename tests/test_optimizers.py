@@ -33,12 +33,12 @@ def test_training_does_not_import_the_compiler_stack():
     code = """
 import sys, torch
 sys.path.insert(0, "tests")
-from synthetic import house_splits
+from synthetic import house_splits, problem
 from hpstudy.engine import train
 train.configure_torch(1)
 params = dict(architecture="mlp", hidden_layers=1, width=4, activation="relu", optimizer="adam",
               learning_rate=0.01, batch_size=10, epochs=1, loss="gaussian_nll")
-train.train_run("house", params, house_splits(30, 10, 10), [0, 1], torch.device("cpu"), log=lambda m: None)
+train.train_run(problem("house"), params, house_splits(30, 10, 10), [0, 1], torch.device("cpu"), log=lambda m: None)
 print(sorted(m for m in sys.modules if m.startswith(("torch._dynamo", "torch._inductor"))))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -22,23 +22,21 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import CONFIG_TEXT
-from synthetic import house_splits, usps_like, usps_splits, write_h5
+from conftest import CONFIG_TEXT, SCHEMA_PATH
+from synthetic import house_splits, problem, usps_like, usps_splits, write_h5
 
 from hpstudy.data import fetch
-from hpstudy.engine import train
-from hpstudy.engine.evaluate import split_metrics
+from hpstudy.engine import train, vocabulary
 from hpstudy.errors import ConfigError, DataError, OutputError
 from hpstudy.problems import house, usps
 from hpstudy.runtime import runio
 from hpstudy.runtime.atomic import atomic_path, write_rows, write_text
 from hpstudy.runtime.preflight import check_writable
-from hpstudy.study.configuration import check_config
-from hpstudy.study.plan import METRICS, expand_study
 from hpstudy.study import hyperparameters as hp
+from hpstudy.study.configuration import check_config, study_schema
+from hpstudy.study.plan import expand_study
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def usps_of(config):
@@ -75,7 +73,6 @@ def test_the_shipped_config_passes_every_check(config):
             "epoch",
             "epochs",
         ),
-        (lambda c: c["problems"].update(uspss={}), "problems.uspss", "uspss", "usps"),
         (
             lambda c: sweep(c, "architecture", "mlp_width").update(valuess=[1]),
             "problems.usps.exercises.architecture.sweeps.mlp_width.valuess",
@@ -95,7 +92,7 @@ def test_the_shipped_config_passes_every_check(config):
             "checksum",
         ),
     ],
-    ids=["top", "data", "baseline", "problem", "sweep", "sweep-value", "download"],
+    ids=["top", "data", "baseline", "sweep", "sweep-value", "download"],
 )
 def test_an_unknown_key_is_named_by_its_path_with_the_nearest_valid_key(config, edit, path, typo, suggestion):
     edit(config)
@@ -103,6 +100,17 @@ def test_an_unknown_key_is_named_by_its_path_with_the_nearest_valid_key(config, 
     message = config_error(config)
 
     assert message.startswith(f"{path}: unknown key {typo!r}; did you mean {suggestion!r}?")
+
+
+def test_an_unknown_problem_is_named_with_the_built_in_ones_and_how_to_add_ones_own(config):
+    config["problems"]["uspss"] = config["problems"].pop("usps")
+
+    message = config_error(config)
+
+    assert message.startswith(
+        "problems.uspss: unknown problem 'uspss'; did you mean 'usps'? (built in: house, spirals, usps); "
+        "for a problem of your own, set problems.uspss.module to its module"
+    )
 
 
 def test_an_unknown_key_far_from_any_valid_one_lists_the_valid_keys(config):
@@ -425,7 +433,7 @@ def test_a_raw_file_without_a_downloads_entry_is_refused(config):
     config["data"]["house"]["file"] = "train.csv"
 
     assert config_error(config) == (
-        "data.house.file: needs the raw file 'train.csv', which has no entry under downloads; "
+        "data.house: needs the raw file 'train.csv', which has no entry under downloads; "
         "add downloads['train.csv'] with its url (or null) and checksum"
     )
 
@@ -459,22 +467,24 @@ def test_command_line_seeds_are_checked_after_their_repair(config):
 
 
 def test_the_schema_and_the_package_agree_on_hyperparameters():
-    definitions = yaml.safe_load(SCHEMA_PATH.read_text())["$defs"]["hyperparameters"]["properties"]
+    schema = study_schema(yaml.safe_load(SCHEMA_PATH.read_text()), {})
+    definitions = schema["$defs"]["hyperparameters"]["properties"]
 
     assert list(definitions) == list(hp.SPECS)
-    assert definitions["activation"]["enum"] == list(hp.ACTIVATIONS)
-    assert definitions["optimizer"]["enum"] == list(hp.OPTIMIZERS)
-    assert definitions["architecture"]["enum"] == list(hp.MODEL_KEYS)
-    assert sorted(definitions["loss"]["enum"]) == sorted({loss for losses in hp.LOSSES.values() for loss in losses})
+    assert definitions["activation"]["enum"] == list(vocabulary.ACTIVATIONS)
+    assert definitions["optimizer"]["enum"] == list(vocabulary.OPTIMIZERS)
+    assert definitions["architecture"]["enum"] == ["mlp", "cnn"]
+    assert definitions["loss"]["enum"] == ["mse", "cross_entropy", "gaussian_nll"]
 
 
-@pytest.mark.parametrize("problem, loss", [("usps", "mse"), ("house", "gaussian_nll")])
-def test_selection_metrics_are_the_metrics_training_measures(problem, loss):
-    data = usps_splits(4, 4, 4) if problem == "usps" else house_splits(4, 4, 4)
-    target = torch.as_tensor(data["y_validation"], dtype=torch.long if problem == "usps" else torch.float32)
-    output = torch.rand(4, 10) if problem == "usps" else torch.rand(4, 2) + 0.1
+@pytest.mark.parametrize("name, loss", [("usps", "mse"), ("house", "gaussian_nll")])
+def test_selection_metrics_are_the_metrics_training_measures(name, loss):
+    data = usps_splits(4, 4, 4) if name == "usps" else house_splits(4, 4, 4)
+    target = torch.as_tensor(data["y_validation"], dtype=torch.long if name == "usps" else torch.float32)
+    output = torch.rand(4, 10) if name == "usps" else torch.rand(4, 2) + 0.1
 
-    assert tuple(split_metrics(problem, loss, output, target, 1.0)) == METRICS[problem]
+    plugin = problem(name)
+    assert tuple(plugin.split_metrics(loss, output, target, {"y_std": 1.0})) == plugin.metrics
 
 
 # --------------------------------------------------------------------------- data
@@ -712,8 +722,8 @@ def learning_rate_10():
     train.configure_torch(1)
     data = usps_splits(60, 20, 30)
     cpu = torch.device("cpu")
-    together = train.train_run("usps", CNN, data, SEEDS, cpu, log=quiet)
-    alone = [train.train_run("usps", CNN, data, [seed], cpu, log=quiet)[0] for seed in SEEDS]
+    together = train.train_run(problem("usps"), CNN, data, SEEDS, cpu, log=quiet)
+    alone = [train.train_run(problem("usps"), CNN, data, [seed], cpu, log=quiet)[0] for seed in SEEDS]
     return together, alone
 
 
@@ -757,7 +767,9 @@ def test_diverged_seeds_are_written_with_flag_and_epoch(learning_rate_10, tmp_pa
 def test_a_nan_loss_is_recorded_as_diverged_at_its_epoch():
     data = usps_splits(60, 20, 30)
 
-    (result,) = train.train_run("usps", {**CNN, "learning_rate": 1e6}, data, [0], torch.device("cpu"), log=quiet)
+    (result,) = train.train_run(
+        problem("usps"), {**CNN, "learning_rate": 1e6}, data, [0], torch.device("cpu"), log=quiet
+    )
 
     assert result.diverged and result.diverged_epoch == 1
     assert math.isnan(result.history[0]["train_loss"])

@@ -4,10 +4,9 @@ import math
 
 import pytest
 import torch
-from synthetic import house_splits, usps_splits
+from synthetic import house_splits, problem, usps_splits
 
 from hpstudy.engine import reference, train
-from hpstudy.engine.models import build_model
 from hpstudy.engine.replicas import stack
 
 MLP = dict(
@@ -59,12 +58,13 @@ def house_data():
     return house_splits(44, 16, 16)
 
 
-def both_ways(problem, params, data, seeds=SEEDS):
+def both_ways(name, params, data, seeds=SEEDS):
     train.configure_torch(1)
     quiet = lambda message: None  # noqa: E731
     cpu = torch.device("cpu")
-    return reference.train_plain(problem, params, data, seeds, cpu, quiet), train.train_run(
-        problem, params, data, seeds, cpu, quiet
+    plugin = problem(name)
+    return reference.train_plain(plugin, params, data, seeds, cpu, quiet), train.train_run(
+        plugin, params, data, seeds, cpu, quiet
     )
 
 
@@ -108,14 +108,14 @@ def test_replicas_match_plain_runs_seed_by_seed(request, problem, params):
 
 
 def test_stacked_network_starts_from_each_seeds_own_initialisation(usps_data):
-    models = train.initial_models("usps", CNN, 256, SEEDS)
+    models = train.initial_models(problem("usps"), CNN, 256, SEEDS)
     x = torch.as_tensor(usps_data["x_test"])
     net = stack(models)
     inputs = net.inputs(x)
     out = net(inputs.expand(len(SEEDS), *inputs.shape))
     for k, seed in enumerate(SEEDS):
         torch.manual_seed(seed)
-        alone = build_model("usps", CNN, 256)
+        alone = problem("usps").build_model(CNN, 256)
         torch.testing.assert_close(out[k], alone(x), rtol=1e-5, atol=1e-6)
 
 

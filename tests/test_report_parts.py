@@ -7,21 +7,28 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import house_splits, usps_splits
+from synthetic import house_splits, problem, usps_splits
 
 from hpstudy.report.context import appendix_rows, finals_context
-from hpstudy.report.dataset_figures import plot_dataset
 from hpstudy.report.figures import plot_sweep
 from hpstudy.report.model_figures import (
     confusion_matrix,
     coverage_curve,
     plot_confusion,
-    plot_house_predictions,
     plot_learning_curves,
+    plot_predictions,
 )
 from hpstudy.report.provenance import data_files, git_state, training_environment
 
-SWEEP = {"problem": "usps", "exercise": "optimisation", "sweep": "learning_rate", "factor": "learning_rate"}
+USPS_SETTINGS = {"source": "h5", "rows": {"train": 60, "test": 30}, "validation_fraction": 0.2, "split_seed": 1}
+SWEEP = {
+    "problem": "usps",
+    "exercise": "optimisation",
+    "sweep": "learning_rate",
+    "factor": "learning_rate",
+    "metric": "accuracy",
+    "metric_title": "accuracy",
+}
 
 
 def described(table: pd.DataFrame, column: str, means, half_width: float) -> None:
@@ -51,7 +58,7 @@ def svg_text(path) -> str:
 @pytest.mark.parametrize("means", [[0.9, 0.8, 0.1], [math.nan] * 3], ids=["one diverged", "all diverged"])
 def test_sweep_figure_and_appendix_survive_diverged_runs(tmp_path, means):
     table = sweep_table(means, [0, 0, 3] if not math.isnan(means[0]) else [3, 3, 3])
-    plot_sweep(table, SWEEP, "usps", str(tmp_path / "sweep.svg"))
+    plot_sweep(table, SWEEP, str(tmp_path / "sweep.svg"))
     assert "Learning rate" in svg_text(tmp_path / "sweep.svg")
     rows = appendix_rows(
         table, "accuracy", {"10": {"train": 0.16, "validation": math.nan, "test": 0.1751, "seconds": 9.32, "flag": ""}}
@@ -79,14 +86,14 @@ def test_validation_only_original_number_is_compared_as_validation():
 
 
 def test_dataset_figures(tmp_path):
-    plot_dataset("usps", usps_splits(40, 10, 10), str(tmp_path / "usps.svg"))
+    problem("usps").plot_data(usps_splits(40, 10, 10), str(tmp_path / "usps.svg"))
     assert svg_text(tmp_path / "usps.svg").count("<image") == 40  # 4 images per digit, 10 digits, capped at 8
     house = house_splits(30, 10, 10) | {
         "x_mean": np.zeros(4),
         "x_std": np.ones(4),
         "feature_names": np.array(["OverallQual", "YearBuilt", "TotalBsmtSF", "GrLivArea"]),
     }
-    plot_dataset("house", house, str(tmp_path / "house.svg"))
+    problem("house").plot_data(house, str(tmp_path / "house.svg"))
     assert "GrLivArea" in svg_text(tmp_path / "house.svg")
 
 
@@ -104,9 +111,9 @@ def test_learning_curves_and_confusion(tmp_path):
     plot_learning_curves({"mlp": history, "cnn": history}, str(tmp_path / "curves.svg"))
     assert "baseline: cnn" in svg_text(tmp_path / "curves.svg")
     predictions = pd.DataFrame({"seed": 0, "label": [0, 0, 1, 9], "predicted": [0, 1, 1, 9]})
-    matrix = confusion_matrix(predictions)
+    matrix = confusion_matrix(predictions, 10)
     assert matrix[0, 0] == 1 and matrix[0, 1] == 1 and matrix[9, 9] == 1 and matrix.sum() == 4
-    plot_confusion({"Original choice": predictions}, str(tmp_path / "confusion.svg"))
+    plot_confusion({"Original choice": predictions}, str(tmp_path / "confusion.svg"), 10, "digit")
     assert "test accuracy 75.00%" in svg_text(tmp_path / "confusion.svg")
 
 
@@ -115,9 +122,9 @@ def test_coverage_of_a_calibrated_gaussian_follows_the_nominal_level():
     sigma = rng.uniform(5000, 30000, 20000)
     predictions = pd.DataFrame({"price": rng.normal(0, sigma), "predicted": 0.0, "sigma": sigma})
     levels = np.array([0.5, 0.9, 0.95])
-    assert np.allclose(coverage_curve(predictions, levels), levels, atol=0.01)
+    assert np.allclose(coverage_curve(predictions, "price", levels), levels, atol=0.01)
     # a model twice too confident covers far less than it claims
-    assert coverage_curve(predictions.assign(sigma=sigma / 2), np.array([0.95]))[0] < 0.7
+    assert coverage_curve(predictions.assign(sigma=sigma / 2), "price", np.array([0.95]))[0] < 0.7
 
 
 @pytest.mark.parametrize("with_sigma", [True, False])
@@ -129,7 +136,7 @@ def test_house_prediction_figure_with_and_without_a_predictive_distribution(tmp_
     predictions["predicted"] = predictions["price"] + rng.normal(0, 2e4, 100)
     if with_sigma:
         predictions["sigma"] = 2e4
-    plot_house_predictions({"Original choice (abc)": predictions}, str(tmp_path / "final.svg"))
+    plot_predictions({"Original choice (abc)": predictions}, str(tmp_path / "final.svg"), "price", "$")
     text = svg_text(tmp_path / "final.svg")
     assert ("coverage of the predictive intervals" in text) == with_sigma
     assert ("no predictive" in text) != with_sigma
@@ -170,7 +177,7 @@ def test_finals_are_side_by_side_with_the_original_number():
             "flag": "",
         }
     )
-    context = finals_context(finals, runs, "usps", original)
+    context = finals_context(finals, runs, {"id": "usps", **problem("usps").describe(USPS_SETTINGS)}, original)
     assert [m["role"] for m in context["models"]] == ["Original choice", "Best by validation"]
     assert context["rows"][0]["values"] == ["95.00% ± 0.10%", "96.00% ± 0.10%"]
     assert context["rows"][1] == {"metric": "test accuracy", "values": ["93.00% ± 0.20%", "94.00% ± 0.20%"]}

@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic import problem
 
 from hpstudy.data.splits import load_splits, save_splits
 from hpstudy.errors import DataError
@@ -48,7 +49,9 @@ def write_run(root, rows=None, config=None):
 
 
 def collect(folder):
-    return collect_runs([str(folder / "metrics.csv")], [str(folder / "config.json")], SEEDS)
+    return collect_runs(
+        [str(folder / "metrics.csv")], [str(folder / "config.json")], SEEDS, {"usps": problem("usps").metrics}
+    )
 
 
 def test_a_complete_run_is_read_with_its_parameters_and_flags(tmp_path):

@@ -7,11 +7,12 @@ import json
 import pytest
 import yaml
 from conftest import CONFIG_TEXT
+from synthetic import problem as load
 
 from hpstudy.errors import ConfigError
+from hpstudy.study import hyperparameters as hp
 from hpstudy.study.configuration import coerce_command_line_values
 from hpstudy.study.plan import RUN_ID_LENGTH, canonical_json, expand_study, run_id_of
-from hpstudy.study import hyperparameters as hp
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def sweeps_of(config, exercise):
 
 
 def run_id(problem, params):
-    return run_id_of(problem, hp.resolve(problem, params, "test"))
+    return run_id_of(problem, hp.resolve(problem, load(problem), params, "test"))
 
 
 def point(study, key, label):

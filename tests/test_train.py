@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from synthetic import house_splits, usps_splits
+from synthetic import house_splits, problem, usps_splits
 
 from hpstudy.engine import train
 from hpstudy.errors import ConfigError
@@ -47,9 +47,9 @@ def house_data():
     return house_splits(60, 20, 20)
 
 
-def run(problem, params, data, seeds):
+def run(name, params, data, seeds):
     train.configure_torch(1)
-    return train.train_run(problem, params, data, seeds, torch.device("cpu"), log=lambda message: None)
+    return train.train_run(problem(name), params, data, seeds, torch.device("cpu"), log=lambda message: None)
 
 
 def test_same_run_and_seed_give_identical_metrics(usps_data):
@@ -67,7 +67,7 @@ def test_a_seed_trains_the_same_alone_or_beside_others(usps_data):
 def test_the_log_has_one_line_per_epoch_with_each_numbers_range_over_the_seeds(usps_data):
     lines = []
     train.configure_torch(1)
-    results = train.train_run("usps", CNN, usps_data, [0, 1, 2], torch.device("cpu"), log=lines.append)
+    results = train.train_run(problem("usps"), CNN, usps_data, [0, 1, 2], torch.device("cpu"), log=lines.append)
     assert len(lines) == CNN["epochs"] and lines[0].startswith("epoch 1/2, 3 seeds: train loss ")
     losses = [r.history[-1]["train_loss"] for r in results]
     assert f"train loss {min(losses):.4f} to {max(losses):.4f}, validation loss" in lines[-1]

@@ -50,7 +50,12 @@ def data_file(tmp_path_factory):
 def request_for(folder: Path, data_file: Path, **params) -> dict:
     folder.mkdir(parents=True)
     return {
-        "run": {"run_id": "0123456789ab", "problem": "house", "params": {**PARAMS, **params}},
+        "run": {
+            "run_id": "0123456789ab",
+            "problem": "house",
+            "module": "hpstudy.problems.house",
+            "params": {**PARAMS, **params},
+        },
         "seeds": [0, 1],
         "threads": 1,
         "device": "cpu",
@@ -140,7 +145,9 @@ def test_without_a_server_the_job_trains_itself_and_says_why(tmp_path, data_file
 def test_a_killed_job_takes_its_child_with_it(server, tmp_path, data_file):
     """Snakemake cancels a job by killing its process: the child training it must stop too."""
     request = request_for(tmp_path / "run", data_file, epochs=100_000)
-    client = subprocess.Popen([sys.executable, "-c", f"from hpstudy.runtime import warm; warm.train_in_server({request!r})"])
+    client = subprocess.Popen(
+        [sys.executable, "-c", f"from hpstudy.runtime import warm; warm.train_in_server({request!r})"]
+    )
     log = Path(request["log"])
     for _ in range(600):
         if "epoch 1/" in (log.read_text() if log.exists() else ""):

@@ -6,21 +6,18 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from hpstudy.runtime import failures
-
-from hpstudy.runtime import fingerprint
-
-from hpstudy.runtime import warm
-from hpstudy.study.configuration import check_config
-from hpstudy.errors import ConfigError, OutputError
-from hpstudy.runtime.preflight import check_device, check_mirror, check_writable, sacct_problem
+from hpstudy import problems
 from hpstudy.data.splits import recorded_settings
+from hpstudy.errors import ConfigError, OutputError
+from hpstudy.runtime import failures, fingerprint, warm
+from hpstudy.runtime.preflight import check_device, check_mirror, check_writable, sacct_problem
+from hpstudy.study.configuration import check_config
 from hpstudy.study.plan import canonical_json
 
 
 # Before any job is planned: the config (schema, then the study's own checks) and the data mirror.
 try:
-    STUDY = check_config(config, Path(workflow.basedir, "workflow/schemas/config.schema.yaml"))
+    STUDY = check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
     check_mirror(config.get("data_mirror"))
 except ConfigError as error:
     sources = [*map(str, workflow.configfiles), *(["--config"] if workflow.config_settings.config else [])]
@@ -36,10 +33,16 @@ if "--report" in sys.argv and not Path("results/report/report.html").exists():
     )
 
 
-def code_fingerprint(script, *entries):
+def code_fingerprint(script, *entries, without=()):
     """The fingerprint of a rule's script and the package code it runs (see hpstudy.runtime.fingerprint):
     a param, so that a change of content, never of a file's time, reruns the rule."""
-    return fingerprint.code_fingerprint(workflow.source_path(f"../../scripts/{script}"), *entries)
+    return fingerprint.code_fingerprint(workflow.source_path(f"../../scripts/{script}"), *entries, without=without)
+
+
+def workflow_file(path):
+    """A file of the workflow itself (report/claims.yaml), wherever the build runs: from this
+    repository's root, or from another folder that uses the workflow as a module."""
+    return workflow.source_path(f"../../{path}")
 
 
 def use_warm_trainer():
@@ -137,39 +140,52 @@ def download_params(wildcards):
     return canonical_json(config["downloads"][wildcards.filename])
 
 
-def usps_source():
-    """`auto`: the packaging the prepared digits were made from, while the other settings are
-    the same (both give the same digits: deleting resources/ or dropping the mirror must
-    retrain nothing); else the HDF5 packaging when it was fetched already or the mirror has
-    it, so that a later run without --config data_mirror plans the same DAG."""
-    settings = config["data"]["usps"]
-    if settings["source"] != "auto":
-        return settings["source"]
-    recorded = recorded_settings("results/data/usps.npz")
-    if recorded and recorded | {"source": "auto"} == json.loads(canonical_json(settings)):
-        return recorded["source"]
-    places = [Path(raw_file("usps.h5"))]
+def problem_of(name):
+    """A configured problem's PROBLEM (see hpstudy.problems)."""
+    return problems.load(STUDY.problems[name]["module"])
+
+
+def problem_module(wildcards):
+    return STUDY.problems[wildcards.problem]["module"]
+
+
+# A problem module draws its figures with the report's code: no step before the report runs it.
+NOT_TRAINING = ("hpstudy.report",)
+
+
+def problem_code(script, *entries, without=()):
+    """code_fingerprint, with the problem's module, for the steps that run a problem's own code."""
+
+    def code(wildcards):
+        return code_fingerprint(script, *entries, problem_module(wildcards), without=without)
+
+    return code
+
+
+def raw_file_at_hand(name):
+    """Whether a raw file is fetched already or the mirror has it, so that a later build
+    without --config data_mirror plans the same jobs."""
+    places = [Path(raw_file(name))]
     if config.get("data_mirror"):
-        places.append(Path(config["data_mirror"], "usps.h5"))
-    return "h5" if any(place.is_file() for place in places) else "libsvm"
+        places.append(Path(config["data_mirror"], name))
+    return any(place.is_file() for place in places)
 
 
-def usps_raw_inputs(wildcards):
-    if usps_source() == "h5":
-        return {"h5": raw_file("usps.h5")}
-    return {"train": raw_file("usps.bz2"), "test": raw_file("usps.t.bz2")}
+def data_settings(problem):
+    """The problem's data settings as its prepare step takes them: with the choices its module
+    leaves to the workflow made, from what the prepared file records and the raw files at hand."""
+    recorded = recorded_settings(f"results/data/{problem}.npz")
+    return problem_of(problem).resolve_settings(config["data"][problem], recorded, raw_file_at_hand)
 
 
-def usps_settings():
-    return canonical_json(config["data"]["usps"] | {"source": usps_source()})
+def raw_inputs(wildcards):
+    """{role: raw file} of the problem's prepare step."""
+    settings = data_settings(wildcards.problem)
+    return {role: raw_file(name) for role, name in problem_of(wildcards.problem).raw_files(settings).items()}
 
 
-def house_raw_input(wildcards):
-    return raw_file(config["data"]["house"]["file"])
-
-
-def house_settings():
-    return canonical_json(config["data"]["house"])
+def prepare_settings(wildcards):
+    return canonical_json(data_settings(wildcards.problem))
 
 
 # ---- training ---------------------------------------------------------------
@@ -191,7 +207,7 @@ def train_run_priority(wildcards):
     """Longest runs first, so that no core idles at the end of a build while one long run
     finishes: a run's cost grows with its optimizer steps, epochs × training rows / batch size."""
     run = STUDY.runs[wildcards.run_id]
-    rows = config["data"][run.problem]["rows"]["train"]
+    rows = problem_of(run.problem).train_rows(config["data"][run.problem])
     return run.params["epochs"] * rows // run.params["batch_size"]
 
 
@@ -218,7 +234,10 @@ def study_layout():
 def sweep_params(wildcards):
     sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
     layout = sweep.layout()
-    layout["selection_metric"] = STUDY.problems[sweep.problem]["selection_metric"]
+    problem = STUDY.problems[sweep.problem]
+    layout["selection_metric"] = problem["selection_metric"]
+    layout["metric"] = problem["describe"]["primary_metric"]
+    layout["metric_title"] = problem["describe"]["primary_metric_title"]
     return canonical_json(layout)
 
 
@@ -247,7 +266,11 @@ def problem_predictions(wildcards):
 
 
 def raw_data_files():
-    return [*usps_raw_inputs(None).values(), house_raw_input(None)]
+    return [
+        raw_file(name)
+        for problem in STUDY.problems
+        for name in problem_of(problem).raw_files(data_settings(problem)).values()
+    ]
 
 
 def resolved_config():

@@ -16,33 +16,19 @@ rule fetch_raw_file:
         "../../scripts/fetch_raw_file.py"
 
 
-rule prepare_usps:
+# Each problem's raw files (none where its module makes the data) into its splits.
+rule prepare_data:
     input:
-        unpack(usps_raw_inputs),
+        unpack(raw_inputs),
     output:
-        "results/data/usps.npz",
+        "results/data/{problem}.npz",
     params:
-        settings=usps_settings(),
-        code=code_fingerprint("prepare_usps.py"),
+        settings=prepare_settings,
+        module=problem_module,
+        code=problem_code("prepare_data.py", without=NOT_TRAINING),
     log:
-        "logs/prepare_usps.log",
+        "logs/prepare_data/{problem}.log",
     conda:
         "../envs/study.yaml"
     script:
-        "../../scripts/prepare_usps.py"
-
-
-rule prepare_house:
-    input:
-        csv=house_raw_input,
-    output:
-        "results/data/house.npz",
-    params:
-        settings=house_settings(),
-        code=code_fingerprint("prepare_house.py"),
-    log:
-        "logs/prepare_house.log",
-    conda:
-        "../envs/study.yaml"
-    script:
-        "../../scripts/prepare_house.py"
+        "../../scripts/prepare_data.py"

@@ -38,7 +38,8 @@ rule plot_dataset:
             labels={"figure": "data"},
         ),
     params:
-        code=code_fingerprint("plot_dataset.py"),
+        module=problem_module,
+        code=problem_code("plot_dataset.py"),
     log:
         "logs/plot_dataset/{problem}.log",
     localrule: True
@@ -85,7 +86,8 @@ rule plot_final_models:
         ),
     params:
         seeds=seeds_param(),
-        code=code_fingerprint("plot_final_models.py"),
+        module=problem_module,
+        code=problem_code("plot_final_models.py"),
     log:
         "logs/plot_final_models/{problem}.log",
     localrule: True
@@ -100,8 +102,8 @@ rule evaluate_claims:
         tables=all_sweep_tables(),
         runs=rules.aggregate_metrics.output.runs,
         timings=all_timings(),
-        claims="report/claims.yaml",
-        original="report/original_results.csv",
+        claims=workflow_file("report/claims.yaml"),
+        original=workflow_file("report/original_results.csv"),
     output:
         report(
             "results/metrics/verdicts.csv",
@@ -148,9 +150,9 @@ rule render_html:
         problem_figures=all_problem_figures(),
         verdicts=rules.evaluate_claims.output[0],
         provenance=rules.collect_provenance.output[0],
-        original="report/original_results.csv",
-        template="report/templates/report.html.j2",
-        style="report/style.css",
+        original=workflow_file("report/original_results.csv"),
+        template=workflow_file("report/templates/report.html.j2"),
+        style=workflow_file("report/style.css"),
     output:
         report(
             "results/report/report.html",

@@ -12,7 +12,7 @@ rule train_run:
     params:
         run=run_params,
         seeds=seeds_param(),
-        code=code_fingerprint("train_run.py", "hpstudy.runtime.train_job"),
+        code=problem_code("train_run.py", "hpstudy.runtime.train_job", without=NOT_TRAINING),
     log:
         "results/runs/{problem}/{run_id}/train.log",
     benchmark:
@@ -38,7 +38,8 @@ rule time_runs:
         "results/timing/{problem}.csv",
     params:
         runs=timing_runs,
-        code=code_fingerprint("time_runs.py", "hpstudy.engine.timing"),
+        module=problem_module,
+        code=problem_code("time_runs.py", "hpstudy.engine.timing", without=NOT_TRAINING),
     log:
         "logs/time_runs/{problem}.log",
     benchmark:

@@ -4,6 +4,7 @@ Each function returns one loss per sample (shape of the targets), so the same
 code gives a network's batch loss (`.mean()` over N) and, for K replicas
 trained together, one mean loss per replica (`.mean(-1)` over (K, N)).
 
+Both tables are keyed by (task, loss name), the names of `vocabulary.LOSSES`.
 GRADIENTS holds each loss's derivative by the network's output, written out for
 the training engine, which takes its gradients without autograd (see `replicas`);
 tests/test_models_losses.py checks them against autograd.
@@ -14,12 +15,14 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from hpstudy.engine.models import USPS_CLASSES
-
 
 def mse_one_hot(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Squared error against one-hot targets, averaged over the 10 outputs (as nn.MSELoss)."""
-    return (logits - F.one_hot(labels, USPS_CLASSES).to(logits.dtype)).square().mean(-1)
+    """Squared error against one-hot targets, averaged over the outputs, one per class (as nn.MSELoss)."""
+    return (logits - one_hot(logits, labels)).square().mean(-1)
+
+
+def one_hot(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return F.one_hot(labels, logits.shape[-1]).to(logits.dtype)
 
 
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -41,11 +44,11 @@ def gaussian_nll(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor
 
 
 def mse_one_hot_gradient(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return (logits - F.one_hot(labels, USPS_CLASSES).to(logits.dtype)) * (2 / USPS_CLASSES)
+    return (logits - one_hot(logits, labels)) * (2 / logits.shape[-1])
 
 
 def cross_entropy_gradient(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return torch.softmax(logits, -1) - F.one_hot(labels, USPS_CLASSES).to(logits.dtype)
+    return torch.softmax(logits, -1) - one_hot(logits, labels)
 
 
 def mse_gradient(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -59,15 +62,15 @@ def gaussian_nll_gradient(prediction: torch.Tensor, target: torch.Tensor) -> tor
 
 
 LOSSES = {
-    ("usps", "mse"): mse_one_hot,
-    ("usps", "cross_entropy"): cross_entropy,
-    ("house", "mse"): mse,
-    ("house", "gaussian_nll"): gaussian_nll,
+    ("classification", "mse"): mse_one_hot,
+    ("classification", "cross_entropy"): cross_entropy,
+    ("regression", "mse"): mse,
+    ("regression", "gaussian_nll"): gaussian_nll,
 }
 
 GRADIENTS = {
-    ("usps", "mse"): mse_one_hot_gradient,
-    ("usps", "cross_entropy"): cross_entropy_gradient,
-    ("house", "mse"): mse_gradient,
-    ("house", "gaussian_nll"): gaussian_nll_gradient,
+    ("classification", "mse"): mse_one_hot_gradient,
+    ("classification", "cross_entropy"): cross_entropy_gradient,
+    ("regression", "mse"): mse_gradient,
+    ("regression", "gaussian_nll"): gaussian_nll_gradient,
 }

@@ -14,21 +14,12 @@ import numpy as np
 import torch
 
 from hpstudy.data.splits import SPLITS
-from hpstudy.engine.evaluate import (
-    final_metrics,
-    history_row,
-    progress_line,
-    split_metrics,
-    target_scale,
-    test_predictions,
-    to_tensors,
-)
-from hpstudy.engine.losses import LOSSES
-from hpstudy.engine.models import build_model
+from hpstudy.engine.evaluate import final_metrics, history_row, progress_line, to_tensors
 from hpstudy.engine.train import EVAL_CHUNK, SeedResult, divergence_threshold
+from hpstudy.engine.vocabulary import OPTIMIZERS
 
 # torch.optim itself, as a plain training loop uses it (the engine has its own copies of the rules)
-TORCH_OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
+TORCH_OPTIMIZERS = {name: getattr(torch.optim, optimizer) for name, optimizer in OPTIMIZERS.items()}
 
 
 @torch.no_grad()
@@ -40,15 +31,14 @@ def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def train_seed(
-    problem: str, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor], seed: int, log=print
+    problem, params: dict, data: dict[str, np.ndarray], tensors: dict[str, torch.Tensor], seed: int, log=print
 ) -> SeedResult:
     x, y = tensors["x_train"], tensors["y_train"]
     torch.manual_seed(seed)
-    model = build_model(problem, params, x.shape[1]).to(x.device)
+    model = problem.build_model(params, x.shape[1]).to(x.device)
     optimizer = TORCH_OPTIMIZERS[params["optimizer"]](model.parameters(), lr=params["learning_rate"])
-    loss_fn = LOSSES[(problem, params["loss"])]
+    loss_fn = problem.loss(params["loss"])[0]
     generator = torch.Generator().manual_seed(seed)
-    y_scale = target_scale(problem, data)
 
     history, diverged_epoch = [], None
     n, batch_size = len(y), params["batch_size"]
@@ -67,11 +57,13 @@ def train_seed(
             optimizer.step()
             total += loss.detach() * len(index)
         train_loss = (total / n).item()
-        validation = split_metrics(
-            problem, params["loss"], predict(model, tensors["x_validation"]), tensors["y_validation"], y_scale
+        validation = problem.split_metrics(
+            params["loss"], predict(model, tensors["x_validation"]), tensors["y_validation"], data
         )
-        history.append(history_row(problem, epoch, train_loss, validation, time.perf_counter() - started))
-        log(progress_line(problem, seed, epoch, params["epochs"], history[-1]))
+        history.append(
+            history_row(problem.watched_metric, epoch, train_loss, validation, time.perf_counter() - started)
+        )
+        log(progress_line(problem.watched_metric, seed, epoch, params["epochs"], history[-1]))
         if not math.isfinite(train_loss) or train_loss > threshold:
             diverged_epoch = epoch
             break
@@ -80,8 +72,8 @@ def train_seed(
     outputs = {split: predict(model, tensors[f"x_{split}"]) for split in SPLITS}
     return SeedResult(
         seed,
-        final_metrics(problem, params["loss"], outputs, tensors, y_scale),
-        test_predictions(problem, outputs["test"], tensors["y_test"], data),
+        final_metrics(problem, params["loss"], outputs, tensors, data),
+        problem.test_predictions(outputs["test"], tensors["y_test"], data),
         history,
         train_seconds,
         diverged=diverged_epoch is not None,
@@ -90,7 +82,7 @@ def train_seed(
 
 
 def train_plain(
-    problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device, log=print
+    problem, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device, log=print
 ) -> list[SeedResult]:
-    tensors = to_tensors(data, problem, device)
+    tensors = to_tensors(data, problem.label_dtype(), device)
     return [train_seed(problem, params, data, tensors, seed, log) for seed in seeds]

@@ -61,11 +61,10 @@ def forward_multiply_adds(model, n_inputs: int) -> int:
 class TimedRun:
     """One run ready to step: its one-replica network, optimizer and data order."""
 
-    def __init__(self, problem: str, params: dict, tensors: dict, patches: dict, device):
+    def __init__(self, problem, params: dict, tensors: dict, patches: dict, device):
         import torch
 
         from hpstudy.engine import train
-        from hpstudy.engine.losses import GRADIENTS, LOSSES
         from hpstudy.engine.optimizers import OPTIMIZERS
         from hpstudy.engine.replicas import stack
 
@@ -81,7 +80,7 @@ class TimedRun:
             patches[key] = self.net.inputs(x)
         self.inputs, self.y = patches[key], tensors["y_train"]
         self.optimizer = OPTIMIZERS[params["optimizer"]](self.net.parameters(), lr=params["learning_rate"])
-        self.loss = LOSSES[(problem, params["loss"])], GRADIENTS[(problem, params["loss"])]
+        self.loss = problem.loss(params["loss"])
         generator = torch.Generator().manual_seed(TIMING_SEED)
         self.order = torch.randperm(len(x), generator=generator).to(device).view(1, -1)
         self.alive = torch.ones(1, dtype=torch.bool, device=device)
@@ -118,11 +117,12 @@ def device_clock(device):
     return clock
 
 
-def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print) -> list[dict]:
-    """A row per run and repeat: the estimated seconds of one seed's training, and the run's costs."""
+def time_runs(name: str, problem, runs: dict[str, dict], data: dict, device, log=print) -> list[dict]:
+    """A row per run and repeat of the problem `name`: the estimated seconds of one seed's training,
+    and the run's costs."""
     from hpstudy.engine.evaluate import to_tensors
 
-    tensors = to_tensors(data, problem, device)
+    tensors = to_tensors(data, problem.label_dtype(), device)
     patches: dict = {}
     timed = {run_id: TimedRun(problem, params, tensors, patches, device) for run_id, params in sorted(runs.items())}
     rows, clock = [], device_clock(device)
@@ -132,7 +132,7 @@ def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print
             step_seconds = statistics.median(run.run_steps(STEPS, clock))
             rows.append(
                 {
-                    "problem": problem,
+                    "problem": name,
                     "run_id": run_id,
                     "repeat": repeat,
                     "step_seconds": step_seconds,
@@ -147,7 +147,8 @@ def time_runs(problem: str, runs: dict[str, dict], data: dict, device, log=print
 
 
 def run(request: dict, log, process: str = "its own process") -> None:
-    """The timing job (see `jobs`): request keys problem, runs, device, data, output, code, log."""
+    """The timing job (see `jobs`): request keys problem, module, runs, device, data, output, code, log."""
+    from hpstudy import problems
     from hpstudy.data.splits import load_splits
     from hpstudy.engine import train
     from hpstudy.runtime.atomic import write_rows
@@ -155,5 +156,6 @@ def run(request: dict, log, process: str = "its own process") -> None:
     train.configure_torch(1)  # one thread, as a user training one model would
     device = train.pick_device(request["device"])
     log(f"timing {len(request['runs'])} {request['problem']} runs on {device}, one thread, in {process}")
-    rows = time_runs(request["problem"], request["runs"], load_splits(request["data"]), device, log)
+    problem = problems.load(request["module"])
+    rows = time_runs(request["problem"], problem, request["runs"], load_splits(request["data"]), device, log)
     write_rows(request["output"], rows)

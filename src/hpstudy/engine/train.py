@@ -27,17 +27,7 @@ import numpy as np
 import torch
 
 from hpstudy.data.splits import SPLITS
-from hpstudy.engine.evaluate import (
-    epoch_line,
-    final_metrics,
-    history_row,
-    split_metrics,
-    target_scale,
-    test_predictions,
-    to_tensors,
-)
-from hpstudy.engine.losses import GRADIENTS, LOSSES
-from hpstudy.engine.models import build_model
+from hpstudy.engine.evaluate import epoch_line, final_metrics, history_row, to_tensors
 from hpstudy.engine.optimizers import OPTIMIZERS
 from hpstudy.engine.replicas import stack
 from hpstudy.errors import ConfigError
@@ -86,12 +76,12 @@ def configure_torch(threads: int) -> None:
     torch.backends.mkldnn.enabled = False
 
 
-def initial_models(problem: str, params: dict, n_inputs: int, seeds: list[int]) -> list[torch.nn.Module]:
-    """One plain network per seed, initialised from that seed alone."""
+def initial_models(problem, params: dict, n_inputs: int, seeds: list[int]) -> list[torch.nn.Module]:
+    """One plain network per seed, initialised from that seed alone (`problem`: see hpstudy.problems.base)."""
     models = []
     for seed in seeds:
         torch.manual_seed(seed)
-        models.append(build_model(problem, params, n_inputs))
+        models.append(problem.build_model(params, n_inputs))
     return models
 
 
@@ -140,17 +130,17 @@ def predict_replicas(net: torch.nn.Module, x: torch.Tensor, replicas: int) -> to
 
 
 def train_run(
-    problem: str, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device, log=print
+    problem, params: dict, data: dict[str, np.ndarray], seeds: list[int], device: torch.device, log=print
 ) -> list[SeedResult]:
-    tensors = to_tensors(data, problem, device)
+    """Train every seed of a run of `problem` (see hpstudy.problems.base) together."""
+    tensors = to_tensors(data, problem.label_dtype(), device)
     x, y = tensors["x_train"], tensors["y_train"]
     replicas = len(seeds)
     net = stack(initial_models(problem, params, x.shape[1], seeds)).to(device)
     inputs = net.inputs(x)  # a CNN's image patches are cut once, not at every step
     optimizer = OPTIMIZERS[params["optimizer"]](net.parameters(), lr=params["learning_rate"])
-    loss_fn, loss_gradient = LOSSES[(problem, params["loss"])], GRADIENTS[(problem, params["loss"])]
+    loss_fn, loss_gradient = problem.loss(params["loss"])
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]  # each seed's own data order
-    y_scale = target_scale(problem, data)
 
     n, batch_size = len(y), params["batch_size"]
     # the untrained networks' loss, on the (smaller) validation split
@@ -178,8 +168,10 @@ def train_run(
         for k, seed in enumerate(seeds):
             if diverged_epoch[k] is not None:
                 continue
-            metrics = split_metrics(problem, params["loss"], validation[k], y_validation, y_scale)
-            row = history_row(problem, epoch, train_losses[k] if finite[k] else math.nan, metrics, seconds)
+            metrics = problem.split_metrics(params["loss"], validation[k], y_validation, data)
+            row = history_row(
+                problem.watched_metric, epoch, train_losses[k] if finite[k] else math.nan, metrics, seconds
+            )
             histories[k].append(row)
             rows.append(row)
             if not finite[k] or train_losses[k] > threshold[k]:
@@ -190,7 +182,7 @@ def train_run(
                     f"untrained {initial_loss[k].item():.4g}); its replica stops here"
                 )
         if rows:
-            log(epoch_line(problem, epoch, params["epochs"], rows))
+            log(epoch_line(problem.watched_metric, epoch, params["epochs"], rows))
         if newly_diverged:
             alive[newly_diverged] = False
             final.update(final_outputs(problem, params, net, tensors, data, newly_diverged))
@@ -213,17 +205,16 @@ def train_run(
 
 
 def final_outputs(
-    problem: str, params: dict, net: torch.nn.Module, tensors: dict, data: dict, which: list[int]
+    problem, params: dict, net: torch.nn.Module, tensors: dict, data: dict, which: list[int]
 ) -> dict[int, tuple[dict, dict]]:
     """Metrics and test predictions of the replicas `which`, as the network is now."""
     if not which:
         return {}
     outputs = {split: predict_replicas(net, tensors[f"x_{split}"], net.replicas) for split in SPLITS}
-    y_scale = target_scale(problem, data)
     return {
         k: (
-            final_metrics(problem, params["loss"], {s: out[k] for s, out in outputs.items()}, tensors, y_scale),
-            test_predictions(problem, outputs["test"][k], tensors["y_test"], data),
+            final_metrics(problem, params["loss"], {s: out[k] for s, out in outputs.items()}, tensors, data),
+            problem.test_predictions(outputs["test"][k], tensors["y_test"], data),
         )
         for k in which
     }

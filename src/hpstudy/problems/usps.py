@@ -1,21 +1,27 @@
-"""USPS digits: parse the LIBSVM or the HDF5 packaging, split, save.
+"""USPS digits: 16×16 grey images of handwritten digits, ten classes (an MLP or a CNN).
 
-Both packagings give 16x16 images as 256 floats in [0, 1] and labels 0..9:
-LIBSVM stores labels 1..10 and pixels in [-1, 1], so they are mapped.
+The raw digits come in two packagings, LIBSVM (two bz2 files) or HDF5 (Kaggle's);
+both give 16x16 images as 256 floats in [0, 1] and labels 0..9: LIBSVM stores
+labels 1..10 and pixels in [-1, 1], so they are mapped. A fixed, seeded share of
+the training images is held out for validation.
 """
 
 from __future__ import annotations
 
 import bz2
+import json
 from pathlib import Path
 
 import numpy as np
 
 from hpstudy.data.splits import save_splits
 from hpstudy.errors import ORIGINAL, DataError
+from hpstudy.problems.base import Classification
 
-N_PIXELS = 256
+SIDE = 16
+N_PIXELS = SIDE * SIDE
 N_CLASSES = 10
+SOURCES = {"h5": {"h5": "usps.h5"}, "libsvm": {"train": "usps.bz2", "test": "usps.t.bz2"}}
 OTHER_SOURCE = f"{ORIGINAL}, or set data.usps.source to the other packaging (libsvm or h5)"
 
 
@@ -128,3 +134,99 @@ def prepare(
     }
     save_splits(output, splits, settings=np.array(settings))
     return {name: len(labels) for name, (_, labels) in splits.items()}
+
+
+def plot_samples(data: dict, output: str, per_class: int = 8) -> None:
+    """The first `per_class` training images of every digit, one row per class."""
+    from hpstudy.report.figures import pyplot, save_svg
+
+    plt = pyplot()
+    images, labels = data["x_train"], data["y_train"]
+    classes = np.unique(labels)
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(0.5 * per_class, 0.5 * len(classes)))
+    axes = np.atleast_2d(axes)
+    for row, digit in zip(axes, classes):
+        chosen = np.flatnonzero(labels == digit)[:per_class]
+        for ax in row:
+            ax.set_axis_off()
+        for ax, index in zip(row, chosen):
+            ax.imshow(images[index].reshape(SIDE, SIDE), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        row[0].text(-4, 8, str(digit), ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.99, bottom=0.01, wspace=0.08, hspace=0.08)
+    save_svg(fig, output)
+
+
+class Usps(Classification):
+    title = "USPS digit classification"
+    classes = N_CLASSES
+    class_title = "digit"
+    architectures = ("mlp", "cnn")
+    image_side = SIDE
+    data_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["source", "rows", "validation_fraction", "split_seed"],
+        "properties": {
+            "source": {"enum": ["auto", *SOURCES]},
+            "rows": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["train", "test"],
+                "properties": {"train": {"type": "integer", "minimum": 1}, "test": {"type": "integer", "minimum": 1}},
+            },
+            "validation_fraction": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "split_seed": {"type": "integer", "minimum": 0},
+        },
+    }
+
+    def resolve_settings(self, settings: dict, recorded: dict | None, available) -> dict:
+        """`source: auto`: the packaging the prepared digits were made from, while the other settings
+        are the same (both give the same digits: deleting resources/ or dropping the mirror must
+        retrain nothing); else the HDF5 packaging when it is at hand, so that a later run without
+        the mirror plans the same jobs."""
+        if settings["source"] != "auto":
+            return settings
+        if recorded and recorded | {"source": "auto"} == settings:
+            return settings | {"source": recorded["source"]}
+        return settings | {"source": "h5" if available(SOURCES["h5"]["h5"]) else "libsvm"}
+
+    def raw_files(self, settings: dict) -> dict[str, str]:
+        return SOURCES[settings["source"]]
+
+    def prepare(self, raw: dict[str, str], settings: dict, output: str) -> dict[str, int]:
+        if settings["source"] == "h5":
+            digits = read_h5(raw["h5"])
+        else:
+            digits = {"train": read_libsvm(raw["train"]), "test": read_libsvm(raw["test"])}
+        return prepare(
+            digits,
+            settings["rows"],
+            settings["validation_fraction"],
+            settings["split_seed"],
+            output,
+            where=f"USPS ({settings['source']})",
+            settings=json.dumps(settings, sort_keys=True, separators=(",", ":")),
+        )
+
+    def plot_data(self, data: dict, output: str) -> None:
+        plot_samples(data, output)
+
+    def report_text(self, settings: dict) -> dict[str, str]:
+        rows = settings["rows"]
+        return {
+            "data": (
+                "16×16 grey images of handwritten digits, pixels scaled to [0, 1]: the canonical split of "
+                f"{rows['train']} training and {rows['test']} test images; a fixed "
+                f"{100 * settings['validation_fraction']:.0f}% of the training images (seed {settings['split_seed']}) "
+                "is held out for validation, the same for every run. Models and targets follow the original: an MLP "
+                "and a CNN with MSE on one-hot targets unless a sweep changes the loss."
+            ),
+            "data_caption": "The first training images of every digit, one row per class.",
+            "data_figure_class": "samples",
+            "final_models_caption": (
+                "Confusion matrices of the final models on the test set, in percent of each true digit, summed over seeds."
+            ),
+        }
+
+
+PROBLEM = Usps()

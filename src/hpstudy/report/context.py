@@ -19,7 +19,7 @@ from hpstudy.engine import timing
 from hpstudy.report.claims import EQUIVALENCE_CONFIDENCE, FAILS, HOLDS, INCONCLUSIVE, NOT_EVALUATED
 from hpstudy.report.compare import BOOTSTRAP_RESAMPLES, TIME_METRIC, fmt_gap, metric_title
 from hpstudy.report.figures import sweep_axis
-from hpstudy.report.metrics import fmt_mean_ci, fmt_metric, primary_metric
+from hpstudy.report.metrics import fmt_mean_ci, fmt_metric
 from hpstudy.report.model_figures import ROLE_TITLES
 from hpstudy.report.narrative import describe_sweep
 from hpstudy.report.original import flag_copies, load_original, original_rows
@@ -139,8 +139,11 @@ def verdict_records(verdicts: pd.DataFrame) -> list[dict]:
     return records
 
 
-def sweep_context(sweep: dict, table: pd.DataFrame, figure: str, original: pd.DataFrame, claims: list[dict]) -> dict:
-    metric, metric_title = primary_metric(sweep["problem"])
+def sweep_context(
+    sweep: dict, problem: dict, table: pd.DataFrame, figure: str, original: pd.DataFrame, claims: list[dict]
+) -> dict:
+    """`problem`: the problem's entry of the study's layout (its primary metric)."""
+    metric, metric_title = problem["primary_metric"], problem["primary_metric_title"]
     key = f"{sweep['problem']}/{sweep['exercise']}/{sweep['sweep']}"
     factor_title = FACTOR_TITLES.get(sweep["factor"], sweep["factor"])
     return {
@@ -168,10 +171,10 @@ def describe_run(params: dict) -> str:
     )
 
 
-def finals_context(finals: pd.DataFrame, layout_runs: dict, problem: str, original: pd.DataFrame) -> dict:
-    """The final models side by side: a column per model, a row per test metric."""
-    metric, _ = primary_metric(problem)
-    extra = ["accuracy"] if problem == "usps" else ["mse_std", "rmse", "mae", "mean_sigma", "coverage95"]
+def finals_context(finals: pd.DataFrame, layout_runs: dict, info: dict, original: pd.DataFrame) -> dict:
+    """The final models side by side: a column per model, a row per test metric
+    (`info`: the problem's entry of the study's layout)."""
+    problem, metric, extra = info["id"], info["primary_metric"], info["final_metrics"]
     models = finals[finals["problem"] == problem].to_dict("records")
     rows = [
         {
@@ -253,7 +256,7 @@ def build_context(
         exercises = []
         for exercise in info["exercises"]:
             sweeps = [
-                sweep_context(s, tables[key], figures[key], original, claims)
+                sweep_context(s, info, tables[key], figures[key], original, claims)
                 for s in layout["sweeps"]
                 if (s["problem"], s["exercise"]) == (problem, exercise["id"])
                 for key in [f"{s['problem']}/{s['exercise']}/{s['sweep']}"]
@@ -275,9 +278,10 @@ def build_context(
                 "exercises": exercises,
                 "figures": {name: svg_data_uri(path) for name, path in problem_figures[problem].items()},
                 "baselines": info["baselines"],
-                "finals": finals_context(finals, layout["runs"], problem, original),
+                "finals": finals_context(finals, layout["runs"], info, original),
+                "text": info["text"],
                 "comparison": None
-                if not deltas or primary_metric(problem)[0] != "accuracy"
+                if not deltas or info["primary_metric"] != "accuracy"
                 else {
                     "n": len(deltas),
                     "median": _delta("accuracy", float(np.median(deltas))),
@@ -289,7 +293,6 @@ def build_context(
             }
         )
     counts = {verdict: sum(c["verdict"] == verdict for c in claims) for verdict in VERDICT_CLASSES}
-    config = provenance["configuration"]
     return {
         "title": "Deep learning in practice: the hyperparameter study, rebuilt",
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -300,7 +303,6 @@ def build_context(
         "problems": problems,
         "claims": claims,
         "verdict_counts": {k: v for k, v in counts.items() if v},
-        "data": config["data"],
         "method": method_context(),
         "provenance": provenance_context(provenance),
     }

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from hpstudy.report.compare import TIME_METRIC
-from hpstudy.report.metrics import primary_metric
 from hpstudy.runtime.atomic import atomic_path
 from hpstudy.study.hyperparameters import FACTOR_TITLES
 
@@ -59,11 +58,12 @@ def interval_bars(table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndar
     return mean, np.vstack([low, high])
 
 
-def plot_sweep(table: pd.DataFrame, sweep: dict, problem: str, output: str) -> None:
-    """Metric against swept value (train / validation / test) and the training time timed alone, each the
-    mean with its 95% confidence interval (over seeds; for time, over the timing repeats)."""
+def plot_sweep(table: pd.DataFrame, sweep: dict, output: str) -> None:
+    """The problem's primary metric (the sweep's `metric`, `metric_title`) against swept value (train /
+    validation / test) and the training time timed alone, each the mean with its 95% confidence
+    interval (over seeds; for time, over the timing repeats)."""
     plt = pyplot()
-    metric, metric_title = primary_metric(problem)
+    metric, metric_title = sweep["metric"], sweep["metric_title"]
     x, labels, scale = sweep_axis(table, sweep["factor"])
     fig, (ax_metric, ax_time) = plt.subplots(1, 2, figsize=(7.0, 2.7), constrained_layout=True)
     for split, (color, marker) in SPLIT_STYLES.items():

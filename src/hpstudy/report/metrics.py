@@ -1,15 +1,8 @@
-"""Which metric speaks for a problem, and how numbers are written in the report."""
+"""How numbers are written in the report."""
 
 from __future__ import annotations
 
 import math
-
-
-def primary_metric(problem: str) -> tuple[str, str]:
-    """The metric of a problem's sweep tables and figures, and its axis title."""
-    if problem == "usps":
-        return "accuracy", "accuracy"
-    return "loss", "loss (standardised units)"
 
 
 def fmt_metric(metric: str, value: float) -> str:

@@ -1,4 +1,5 @@
-"""Figures of trained models: learning curves, confusion matrices, predictive bands and coverage."""
+"""Figures of trained models: learning curves, and the final models' figures a problem draws with
+these (a classifier's confusion matrices, a regressor's predictions and coverage)."""
 
 from __future__ import annotations
 
@@ -44,19 +45,19 @@ def plot_learning_curves(histories: dict[str, pd.DataFrame], output: str) -> Non
     save_svg(fig, output)
 
 
-def confusion_matrix(predictions: pd.DataFrame, classes: int = 10) -> np.ndarray:
+def confusion_matrix(predictions: pd.DataFrame, classes: int) -> np.ndarray:
     """Counts summed over seeds: rows are true labels, columns predicted ones."""
     matrix = np.zeros((classes, classes), dtype=int)
     np.add.at(matrix, (predictions["label"].to_numpy(), predictions["predicted"].to_numpy()), 1)
     return matrix
 
 
-def plot_confusion(models: dict[str, pd.DataFrame], output: str) -> None:
+def plot_confusion(models: dict[str, pd.DataFrame], output: str, classes: int, class_title: str = "class") -> None:
     """One row-normalised confusion matrix per model, in percent of each true class."""
     plt = pyplot()
     fig, axes = plt.subplots(1, len(models), figsize=(3.5 * len(models), 3.4), squeeze=False, constrained_layout=True)
     for ax, (title, predictions) in zip(axes[0], models.items()):
-        counts = confusion_matrix(predictions)
+        counts = confusion_matrix(predictions, classes)
         share = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         ax.imshow(share, cmap="Blues", vmin=0, vmax=100)
         for (true, guess), value in np.ndenumerate(share):
@@ -72,55 +73,57 @@ def plot_confusion(models: dict[str, pd.DataFrame], output: str) -> None:
                 )
         accuracy = np.trace(counts) / counts.sum()
         ax.set_title(f"{title}\ntest accuracy {100 * accuracy:.2f}% (all seeds)", fontsize=8)
-        ax.set_xlabel("predicted digit")
-        ax.set_ylabel("true digit")
-        ax.set_xticks(range(10))
-        ax.set_yticks(range(10))
+        ax.set_xlabel(f"predicted {class_title}")
+        ax.set_ylabel(f"true {class_title}")
+        ax.set_xticks(range(classes))
+        ax.set_yticks(range(classes))
     save_svg(fig, output)
 
 
-def coverage_curve(predictions: pd.DataFrame, levels=COVERAGE_LEVELS) -> np.ndarray:
-    """Share of test prices inside the central predictive interval of each nominal level."""
+def coverage_curve(predictions: pd.DataFrame, target: str, levels=COVERAGE_LEVELS) -> np.ndarray:
+    """Share of test targets inside the central predictive interval of each nominal level."""
     z = np.array([NormalDist().inv_cdf(0.5 + level / 2) for level in levels])
-    error = np.abs(predictions["price"].to_numpy() - predictions["predicted"].to_numpy())
+    error = np.abs(predictions[target].to_numpy() - predictions["predicted"].to_numpy())
     return (error[None, :] <= z[:, None] * predictions["sigma"].to_numpy()[None, :]).mean(axis=1)
 
 
-def plot_house_predictions(models: dict[str, pd.DataFrame], output: str) -> None:
-    """Per model (a row): predicted against actual price with ±2σ bars (first seed), and the
-    coverage of the predictive intervals against their nominal level (every seed)."""
+def plot_predictions(models: dict[str, pd.DataFrame], output: str, target: str, unit: str = "") -> None:
+    """Per model (a row): predicted against actual `target` with ±2σ bars (first seed), and the
+    coverage of the predictive intervals against their nominal level (every seed). A target in
+    dollars (`unit` '$') is shown in thousands."""
+    scale, unit_label = (1000, " (k$)") if unit == "$" else (1, f" ({unit})" if unit else "")
     plt = pyplot()
     fig, axes = plt.subplots(len(models), 2, figsize=(7.0, 3.0 * len(models)), squeeze=False, constrained_layout=True)
     for (scatter_ax, coverage_ax), (title, predictions) in zip(axes, models.items()):
         seed = predictions[predictions["seed"] == predictions["seed"].min()]
-        actual, predicted = seed["price"].to_numpy() / 1000, seed["predicted"].to_numpy() / 1000
+        actual, predicted = seed[target].to_numpy() / scale, seed["predicted"].to_numpy() / scale
         gaussian = "sigma" in predictions and predictions["sigma"].notna().all()
         if gaussian:
             scatter_ax.errorbar(
                 actual,
                 predicted,
-                yerr=2 * seed["sigma"].to_numpy() / 1000,
+                yerr=2 * seed["sigma"].to_numpy() / scale,
                 fmt="none",
                 ecolor=SPLIT_STYLES["test"][0],
                 alpha=0.25,
                 lw=0.8,
                 label="±2σ",
             )
-        scatter_ax.scatter(actual, predicted, s=6, color=SPLIT_STYLES["test"][0], label="test house")
+        scatter_ax.scatter(actual, predicted, s=6, color=SPLIT_STYLES["test"][0], label="test sample")
         limits = [min(actual.min(), predicted.min()), max(actual.max(), predicted.max())]
         scatter_ax.plot(limits, limits, color="#555555", lw=0.8, ls="--", label="perfect")
         scatter_ax.set_title(f"{title} (seed {int(seed['seed'].iloc[0])})", fontsize=8)
-        scatter_ax.set_xlabel("actual price (k$)")
-        scatter_ax.set_ylabel("predicted price (k$)")
+        scatter_ax.set_xlabel(f"actual {target}{unit_label}")
+        scatter_ax.set_ylabel(f"predicted {target}{unit_label}")
         scatter_ax.legend(frameon=False, fontsize=7)
         if gaussian:
             for _, per_seed in predictions.groupby("seed"):
                 coverage_ax.plot(
-                    100 * COVERAGE_LEVELS, 100 * coverage_curve(per_seed), color="#9467bd", lw=1, alpha=0.7
+                    100 * COVERAGE_LEVELS, 100 * coverage_curve(per_seed, target), color="#9467bd", lw=1, alpha=0.7
                 )
             coverage_ax.plot([0, 100], [0, 100], color="#555555", lw=0.8, ls="--", label="calibrated")
             coverage_ax.set_xlabel("nominal level of the central interval (%)")
-            coverage_ax.set_ylabel("test prices inside (%)")
+            coverage_ax.set_ylabel(f"test {target}s inside (%)")
             coverage_ax.legend(frameon=False, fontsize=7)
             coverage_ax.set_title("coverage of the predictive intervals\n(one line per seed)", fontsize=8)
         else:
@@ -151,10 +154,3 @@ def final_predictions(
         path = by_run[row["run_id"]]
         models[f"{ROLE_TITLES[row['role']]} ({row['run_id']})"] = per_seed_table(path, ["index"], seeds)
     return models
-
-
-def plot_final_models(
-    problem: str, finals: pd.DataFrame, prediction_files: list[str], seeds: list[int], output: str
-) -> None:
-    models = final_predictions(finals, prediction_files, problem, seeds)
-    (plot_confusion if problem == "usps" else plot_house_predictions)(models, output)

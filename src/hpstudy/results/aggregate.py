@@ -18,7 +18,6 @@ from hpstudy.errors import DataError
 from hpstudy.study.hyperparameters import SPECS
 from hpstudy.data.splits import SPLITS
 from hpstudy.results.stats import CONFIDENCE, mean_interval_from_stats
-from hpstudy.study.plan import METRICS
 
 ID_COLUMNS = ["problem", "run_id", "seed"]
 FLAG_COLUMNS = ["train_seconds", "diverged", "diverged_epoch"]
@@ -30,8 +29,11 @@ def run_location(path: str) -> tuple[str, str]:
     return parts[-3], parts[-2]
 
 
-def collect_runs(metric_files: list[str], config_files: list[str], seeds: list[int]) -> pd.DataFrame:
-    """One row per run and seed: ids, every hyperparameter, every metric.
+def collect_runs(
+    metric_files: list[str], config_files: list[str], seeds: list[int], metrics_of: dict[str, list[str]]
+) -> pd.DataFrame:
+    """One row per run and seed: ids, every hyperparameter, every metric (`metrics_of`: a problem's
+    metrics, by problem).
 
     Every run's files are checked first (see hpstudy.results.inputs): a run cut short,
     damaged, or trained on other seeds than the config's fails the job."""
@@ -39,7 +41,7 @@ def collect_runs(metric_files: list[str], config_files: list[str], seeds: list[i
     for metrics_path, config_path in zip(metric_files, config_files, strict=True):
         problem, run_id = run_location(metrics_path)
         run = inputs.run_config(config_path, problem, run_id, seeds)
-        metrics = [f"{split}_{name}" for split in SPLITS for name in METRICS[problem]]
+        metrics = [f"{split}_{name}" for split in SPLITS for name in metrics_of[problem]]
         frame = inputs.run_metrics(metrics_path, run_id, seeds, metrics)
         frame.insert(0, "problem", problem)
         for key in sorted(run["params"]):

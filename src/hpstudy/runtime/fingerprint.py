@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.util
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -60,12 +61,25 @@ def module_fingerprint(source: str) -> str:
 
 
 def module_path(name: str) -> Path | None:
-    """The file of a package module ('hpstudy.report.claims'), or None if it is not one."""
-    parts = name.split(".")[1:]
+    """The file of a package module ('hpstudy.report.claims'), or of a problem module outside the
+    package that an entry names ('mystudy.spirals'); None if it is neither."""
+    parts = name.split(".")
+    if parts[0] != NAME:
+        spec = importlib.util.find_spec(name) if _importable(name) else None
+        return Path(spec.origin) if spec and spec.origin and spec.origin.endswith(".py") else None
+    parts = parts[1:]
     candidates = [PACKAGE.joinpath(*parts, "__init__.py")]
     if parts:
         candidates.insert(0, PACKAGE.joinpath(*parts[:-1], f"{parts[-1]}.py"))
     return next((path for path in candidates if path.is_file()), None)
+
+
+def _importable(name: str) -> bool:
+    """find_spec imports the parents of a dotted name: one that does not exist is no module."""
+    try:
+        return importlib.util.find_spec(name.rsplit(".", 1)[0]) is not None if "." in name else True
+    except ModuleNotFoundError:
+        return False
 
 
 def _package_of(path: Path) -> str | None:
@@ -111,12 +125,15 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def reachable_files(script: Path, entries: tuple[str, ...] = ()) -> dict[str, Path]:
-    """The script and every package module reachable from it (and from `entries`) by imports, by name."""
+def reachable_files(script: Path, entries: tuple[str, ...] = (), without: tuple[str, ...] = ()) -> dict[str, Path]:
+    """The script and every package module reachable from it (and from `entries`) by imports, by name;
+    never the (sub)packages `without` nor what only they reach."""
     files = {script.name: script}
     pending = sorted(imported_modules(script) | set(entries))
     while pending:
         name = pending.pop()
+        if any(name == part or name.startswith(f"{part}.") for part in without):
+            continue
         path = module_path(name)
         if path is None:
             raise ValueError(f"{name}: no such module in {PACKAGE}")
@@ -127,11 +144,13 @@ def reachable_files(script: Path, entries: tuple[str, ...] = ()) -> dict[str, Pa
 
 
 @functools.cache
-def code_fingerprint(script: str | Path, *entries: str) -> str:
+def code_fingerprint(script: str | Path, *entries: str, without: tuple[str, ...] = ()) -> str:
     """12 hex digits over the script and the modules it reaches, in a fixed order.
 
-    `entries`: modules the script's code runs without importing them by name."""
+    `entries`: modules the script's code runs without importing them by name (a problem's module).
+    `without`: packages whose code cannot change what the step makes: a problem module draws its
+    figures with the report's code, which a training step never runs."""
     digest = hashlib.sha256()
-    for name, path in sorted(reachable_files(Path(script), entries).items()):
+    for name, path in sorted(reachable_files(Path(script), entries, without).items()):
         digest.update(f"{name}:{_fingerprint_of(path)}\n".encode())
     return digest.hexdigest()[:12]

@@ -3,7 +3,7 @@
 The job is described by a request, a JSON-able dict, so that it runs the same
 in its own process or in the warm trainer (see `warm`):
 
-    run      {"run_id", "problem", "params"}
+    run      {"run_id", "problem", "module", "params"}: module, the problem's (see hpstudy.problems)
     seeds    the seeds, trained together
     threads  torch threads the job was given
     device   auto | cpu | cuda
@@ -19,6 +19,7 @@ import json
 import resource
 import sys
 
+from hpstudy import problems
 from hpstudy.data.splits import load_splits
 from hpstudy.engine import train
 from hpstudy.runtime import runio
@@ -38,7 +39,7 @@ def run(request: dict, log, process: str = "its own process") -> None:
     log(f"run {run['problem']}/{run['run_id']} on {device} with {threads} thread(s), seeds {seeds}, in {process}")
     log(f"hyperparameters: {json.dumps(run['params'], sort_keys=True)}")
     data = load_splits(request["data"])
-    results = train.train_run(run["problem"], run["params"], data, seeds, device, log)
+    results = train.train_run(problems.load(run["module"]), run["params"], data, seeds, device, log)
     for r in results:
         status = f"diverged at epoch {r.diverged_epoch}" if r.diverged else "completed"
         log(f"seed {r.seed} {status} in {r.train_seconds:.2f} s")

@@ -14,12 +14,15 @@ Values that are already typed pass through unchanged.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from pathlib import Path
 
 import yaml
 
+from hpstudy import problems as registry
+from hpstudy.engine import vocabulary
 from hpstudy.errors import ConfigError, did_you_mean
 from hpstudy.study.plan import Study, expand_study
 
@@ -65,6 +68,12 @@ TYPE_NAMES = {
 }
 BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
 MAX_MESSAGES = 20
+VOCABULARY_ENUMS = {
+    "architecture": vocabulary.ARCHITECTURES,
+    "activation": vocabulary.ACTIVATIONS,
+    "optimizer": vocabulary.OPTIMIZERS,
+    "loss": vocabulary.LOSSES,
+}
 
 
 def key_path(parts) -> str:
@@ -153,19 +162,38 @@ def nonfinite_problems(value, path=()) -> list[str]:
     return []
 
 
-def download_problems(config: dict) -> list[str]:
-    """Raw files the data section names but `downloads` does not describe."""
+def configured_problems(config: dict) -> tuple[dict, list[str]]:
+    """The PROBLEM of each configured problem that names one, and a message for each that does not."""
+    found, wrong = {}, []
+    sections = config.get("problems")
+    for name, section in (sections if isinstance(sections, dict) else {}).items():
+        try:
+            found[name] = registry.of_config(name, section if isinstance(section, dict) else {}, f"problems.{name}")
+        except ConfigError as error:
+            wrong.append(str(error))
+    return found, wrong
+
+
+def study_schema(schema: dict, problems: dict) -> dict:
+    """The schema file, completed: the vocabulary's names as the hyperparameters' enums, and each
+    configured problem's data settings (required) with the schema of its module."""
+    schema = copy.deepcopy(schema)
+    properties = schema["$defs"]["hyperparameters"]["properties"]
+    for key, names in VOCABULARY_ENUMS.items():
+        properties[key]["enum"] = list(names)
+    data = schema["properties"]["data"]
+    data["properties"] = {name: problem.data_schema for name, problem in problems.items()}
+    data["required"] = list(problems)
+    return schema
+
+
+def download_problems(config: dict, problems: dict) -> list[str]:
+    """Raw files a problem's data settings need but `downloads` does not describe."""
     downloads = config["downloads"]
-    data, problems = config["data"], config["problems"]
     needed = {}  # file -> the key that needs it
-    if "house" in problems:
-        needed[data["house"]["file"]] = "data.house.file"
-    if "usps" in problems:
-        source = data["usps"]["source"]
-        if source == "libsvm" or (source == "auto" and "usps.h5" not in downloads):
-            needed.update(dict.fromkeys(["usps.bz2", "usps.t.bz2"], "data.usps.source"))
-        elif source == "h5":
-            needed["usps.h5"] = "data.usps.source"
+    for name, problem in problems.items():
+        settings = problem.resolve_settings(config["data"][name], None, downloads.__contains__)
+        needed.update(dict.fromkeys(problem.raw_files(settings).values(), f"data.{name}"))
     return [
         f"{where}: needs the raw file {name!r}, which has no entry under downloads{did_you_mean(name, downloads)}; "
         f"add downloads[{name!r}] with its url (or null) and checksum"
@@ -176,7 +204,10 @@ def download_problems(config: dict) -> list[str]:
 
 def parsed_config_file(path: str | Path) -> str:
     """`path`, once it parses as YAML; else a ConfigError with the parser's line, column and problem
-    (Snakemake's own message says only that the file is not valid JSON or YAML)."""
+    (Snakemake's own message says only that the file is not valid JSON or YAML). A file that is
+    not there is Snakemake's to report, or to skip: a workflow used as a module takes its host's config."""
+    if not Path(path).is_file():
+        return str(path)
     try:
         yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -197,8 +228,12 @@ def check_config(config: dict, schema_path: str | Path) -> Study:
     (hyperparameters per model, sweeps, baselines), which stop at the first problem.
     """
     coerce_command_line_values(config)
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problems = (schema_problems(config, schema) + nonfinite_problems(config)) or download_problems(config)
+    config.setdefault("downloads", {})
+    found, wrong = configured_problems(config)
+    schema = study_schema(yaml.safe_load(Path(schema_path).read_text(encoding="utf-8")), found)
+    problems = (wrong + schema_problems(config, schema) + nonfinite_problems(config)) or download_problems(
+        config, found
+    )
     if len(problems) > MAX_MESSAGES:
         problems = [*problems[:MAX_MESSAGES], f"... and {len(problems) - MAX_MESSAGES} more"]
     if problems:

@@ -2,19 +2,16 @@
 
 One table serves validation of the config, normalisation of values (so that
 `1`, `1.0` and `1e0` give the same run id) and the columns of the metric CSVs.
+The names a value may take come from the vocabulary (hpstudy.engine.vocabulary),
+and which of them a problem trains from the problem (hpstudy.problems.base).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hpstudy.engine import vocabulary
 from hpstudy.errors import ConfigError, did_you_mean
-
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
-LOSSES = {"usps": ("mse", "cross_entropy"), "house": ("mse", "gaussian_nll")}
-ARCHITECTURES = {"usps": ("mlp", "cnn"), "house": ("mlp",)}
-USPS_SIDE = 16  # a USPS image is 16 x 16 pixels
 
 
 @dataclass(frozen=True)
@@ -34,8 +31,8 @@ SPECS: dict[str, Spec] = {
     "channels": Spec(int, 1, description="channels per convolution layer"),
     "kernel_size": Spec(int, 1, description="convolution kernel size"),
     "padding": Spec(int, 0, description="convolution padding"),
-    "activation": Spec(str, choices=ACTIVATIONS, description="activation function"),
-    "optimizer": Spec(str, choices=OPTIMIZERS, description="optimizer"),
+    "activation": Spec(str, choices=tuple(vocabulary.ACTIVATIONS), description="activation function"),
+    "optimizer": Spec(str, choices=tuple(vocabulary.OPTIMIZERS), description="optimizer"),
     "learning_rate": Spec(float, 0, exclusive_minimum=True, description="learning rate"),
     "batch_size": Spec(int, 1, description="batch size"),
     "epochs": Spec(int, 1, description="number of epochs"),
@@ -43,10 +40,6 @@ SPECS: dict[str, Spec] = {
 }
 
 COMMON_KEYS = ("architecture", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "loss")
-MODEL_KEYS = {
-    "mlp": ("hidden_layers", "width"),
-    "cnn": ("conv_layers", "channels", "kernel_size", "padding"),
-}
 
 # Labels used for axes and table headers.
 FACTOR_TITLES = {
@@ -67,7 +60,7 @@ FACTOR_TITLES = {
 
 
 def required_keys(architecture: str) -> tuple[str, ...]:
-    return COMMON_KEYS + MODEL_KEYS[architecture]
+    return COMMON_KEYS + vocabulary.ARCHITECTURES[architecture]
 
 
 def normalise_value(key: str, value, where: str):
@@ -99,21 +92,19 @@ def normalise_value(key: str, value, where: str):
     return value
 
 
-def resolve(problem: str, params: dict, where: str) -> dict:
-    """Check a complete set of hyperparameters for `problem` and normalise it."""
-    if problem not in ARCHITECTURES:
-        raise ConfigError(f"{where}: unknown problem {problem!r}; valid: {', '.join(ARCHITECTURES)}")
+def resolve(name: str, problem, params: dict, where: str) -> dict:
+    """Check a complete set of hyperparameters for the problem `name` (its PROBLEM: `problem`) and normalise it."""
     architecture = params.get("architecture")
-    if architecture not in ARCHITECTURES[problem]:
+    if architecture not in problem.architectures:
         raise ConfigError(
-            f"{where}.architecture: unknown architecture {architecture!r} for {problem}"
-            f"{did_you_mean(architecture, ARCHITECTURES[problem])} (valid: {', '.join(ARCHITECTURES[problem])})"
+            f"{where}.architecture: unknown architecture {architecture!r} for {name}"
+            f"{did_you_mean(architecture, problem.architectures)} (valid: {', '.join(problem.architectures)})"
         )
     keys = required_keys(architecture)
     unknown = sorted(set(params) - set(keys))
     if unknown:
         raise ConfigError(
-            f"{where}.{unknown[0]}: {unknown[0]!r} is not a hyperparameter of a {problem} {architecture}"
+            f"{where}.{unknown[0]}: {unknown[0]!r} is not a hyperparameter of a {name} {architecture}"
             f"{did_you_mean(unknown[0], keys)} (valid: {', '.join(keys)})"
         )
     missing = [key for key in keys if key not in params]
@@ -123,24 +114,10 @@ def resolve(problem: str, params: dict, where: str) -> dict:
             f"a {architecture} needs all of: {', '.join(keys)}"
         )
     resolved = {key: normalise_value(key, params[key], f"{where}.{key}") for key in keys}
-    if resolved["loss"] not in LOSSES[problem]:
+    if resolved["loss"] not in problem.losses:
         raise ConfigError(
-            f"{where}.loss: unknown loss {resolved['loss']!r} for {problem}"
-            f"{did_you_mean(resolved['loss'], LOSSES[problem])} (valid: {', '.join(LOSSES[problem])})"
+            f"{where}.loss: unknown loss {resolved['loss']!r} for {name}"
+            f"{did_you_mean(resolved['loss'], problem.losses)} (valid: {', '.join(problem.losses)})"
         )
-    if architecture == "cnn":
-        _check_image_survives(resolved, where)
+    problem.check_hyperparameters(resolved, where)
     return resolved
-
-
-def _check_image_survives(params: dict, where: str) -> None:
-    """Each convolution shrinks the image by kernel_size - 1 - 2 × padding pixels a side; none may empty it."""
-    side = USPS_SIDE
-    for layer in range(1, params["conv_layers"] + 1):
-        side += 2 * params["padding"] - params["kernel_size"] + 1
-        if side < 1:
-            raise ConfigError(
-                f"{where}: kernel_size {params['kernel_size']} with padding {params['padding']} leaves no image "
-                f"after convolution layer {layer} of {params['conv_layers']} (the input is {USPS_SIDE}×{USPS_SIDE}); "
-                "use a smaller kernel_size, more padding or fewer conv_layers"
-            )

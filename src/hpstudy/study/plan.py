@@ -11,12 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from hpstudy import problems as registry
 from hpstudy.errors import ConfigError, did_you_mean
 from hpstudy.study import hyperparameters as hp
 
 RUN_ID_LENGTH = 12
-# what evaluate.split_metrics measures per split, by problem (a run's selection metric is one of them)
-METRICS = {"usps": ("loss", "accuracy"), "house": ("loss", "mse_std", "rmse", "mae", "mean_sigma", "coverage95")}
 
 
 def canonical_json(obj) -> str:
@@ -41,9 +40,12 @@ class Run:
     problem: str
     run_id: str
     params: dict
+    module: str  # the problem's module (see hpstudy.problems); not part of the run's identity
 
     def to_json(self) -> str:
-        return canonical_json({"problem": self.problem, "run_id": self.run_id, "params": self.params})
+        return canonical_json(
+            {"problem": self.problem, "run_id": self.run_id, "params": self.params, "module": self.module}
+        )
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Study:
     runs: dict[str, Run]  # run_id -> Run, in order of first appearance
     sweeps: list[Sweep]
     finals: dict[str, str]  # problem -> run_id of the original's final choice
-    problems: dict[str, dict]  # problem -> titles, exercise titles, selection metric
+    problems: dict[str, dict]  # problem -> titles, exercise titles, selection metric, module, what the report reads
 
     def runs_of(self, problem: str) -> list[Run]:
         return [run for run in self.runs.values() if run.problem == problem]
@@ -122,6 +124,8 @@ class Study:
                     "exercises": [{"id": e, "title": t} for e, t in info["exercises"].items()],
                     "final": self.finals.get(problem),
                     "baselines": info["baselines"],
+                    "module": info["module"],
+                    **info["describe"],
                 }
                 for problem, info in self.problems.items()
             ],
@@ -143,11 +147,13 @@ def _override(base: dict, changes: dict, where: str) -> dict:
 class _Expander:
     def __init__(self):
         self.runs: dict[str, Run] = {}
+        self.problems: dict[str, tuple] = {}  # name -> (PROBLEM, its module)
 
-    def add(self, problem: str, params: dict, where: str) -> str:
-        resolved = hp.resolve(problem, params, where)
-        run_id = run_id_of(problem, resolved)
-        self.runs.setdefault(run_id, Run(problem, run_id, resolved))
+    def add(self, name: str, params: dict, where: str) -> str:
+        problem, module = self.problems[name]
+        resolved = hp.resolve(name, problem, params, where)
+        run_id = run_id_of(name, resolved)
+        self.runs.setdefault(run_id, Run(name, run_id, resolved, module))
         return run_id
 
 
@@ -183,8 +189,8 @@ def _base_params(problem_cfg: dict, spec: dict, where: str, default: str | None 
     return name, _override(baselines[name], spec.get("set", {}), f"{where}.set")
 
 
-def _check_selection_metric(problem: str, metric: str, where: str) -> None:
-    valid = [f"validation_{name}" for name in METRICS[problem]]
+def _check_selection_metric(problem: str, metrics: tuple[str, ...], metric: str, where: str) -> None:
+    valid = [f"validation_{name}" for name in metrics]
     if metric not in valid:
         raise ConfigError(
             f"{where}: {problem} has no metric {metric!r}{did_you_mean(metric, valid)} (valid: {', '.join(valid)})"
@@ -199,12 +205,14 @@ def expand_study(config: dict) -> Study:
     problems: dict[str, dict] = {}
     for problem, problem_cfg in config["problems"].items():
         where = f"problems.{problem}"
+        plugin = registry.of_config(problem, problem_cfg, where)
+        expander.problems[problem] = plugin, registry.module_name(problem, problem_cfg)
         # Baselines are trained even where no sweep includes them: the report shows their learning curves.
         baselines = {
             name: expander.add(problem, baseline, f"{where}.baselines.{name}")
             for name, baseline in problem_cfg.get("baselines", {}).items()
         }
-        _check_selection_metric(problem, problem_cfg["selection_metric"], f"{where}.selection_metric")
+        _check_selection_metric(problem, plugin.metrics, problem_cfg["selection_metric"], f"{where}.selection_metric")
         exercise_titles = {}
         for exercise, exercise_cfg in problem_cfg.get("exercises", {}).items():
             exercise_titles[exercise] = exercise_cfg.get("title", exercise)
@@ -233,9 +241,11 @@ def expand_study(config: dict) -> Study:
             _, base = _base_params(problem_cfg, problem_cfg["final"], at)
             finals[problem] = expander.add(problem, base, at)
         problems[problem] = {
-            "title": problem_cfg.get("title", problem),
+            "title": problem_cfg.get("title") or plugin.title or problem,
             "selection_metric": problem_cfg["selection_metric"],
             "exercises": exercise_titles,
             "baselines": baselines,
+            "module": expander.problems[problem][1],
+            "describe": plugin.describe(config["data"][problem]),
         }
     return Study(expander.runs, sweeps, finals, problems)
