@@ -10,7 +10,7 @@ from hpstudy.runtime.jobs import run_job
 def main(log):
     seeds = json.loads(snakemake.params.seeds)
     histories = {name: per_seed_table(path, ["epoch"], seeds) for name, path in snakemake.input.items()}
-    plot_learning_curves(histories, snakemake.output[0])
+    plot_learning_curves(histories, snakemake.output[0], snakemake.params.unit)
     log(f"plotted {', '.join(histories)} -> {snakemake.output[0]}")
 
 

@@ -3,6 +3,8 @@ a study of one problem fetching only its own files; the workflow used as a Snake
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,7 +66,7 @@ def test_a_study_of_one_problem_fetches_only_that_problems_files(tmp_path):
 
 
 HOST_SNAKEFILE = """\
-configfile: "config.yaml"
+configfile: "config/config.yaml"
 
 
 module hpstudy:
@@ -74,22 +76,42 @@ module hpstudy:
 
 use rule * from hpstudy
 """
+EXAMPLE = REPO / "docs" / "examples"
 
 
-def test_the_workflow_builds_as_a_module_of_a_host_workflow_in_another_folder(tmp_path):
-    host = tmp_path / "host"
-    host.mkdir()
+def test_ones_own_problem_builds_from_a_host_workflow_that_uses_this_one_as_a_module(tmp_path):
+    """README's "Your own study": the example module outside the package, named by the config's
+    `module`, in a host workflow in another folder that uses this workflow as a Snakemake module."""
+    host = tmp_path / "my study"
+    (host / "config").mkdir(parents=True)
     (host / "Snakefile").write_text(HOST_SNAKEFILE.format(snakefile=REPO / "Snakefile"))
-    shutil.copy(SPIRALS_CONFIG, host / "config.yaml")
+    shutil.copy(EXAMPLE / "config.yaml", host / "config" / "config.yaml")
+    shutil.copy(EXAMPLE / "sine.py", host / "sine.py")
+    environment = {**os.environ, "PYTHONPATH": str(host)}
 
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=host, capture_output=True, text=True, timeout=900
-    )
+    def snakemake_in_host(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+            cwd=host,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    result = snakemake_in_host()
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    assert_spirals_report(host)
-    assert not (REPO / "results/runs/spirals").exists()  # everything is made in the host's folder
-    rerun = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "-n"], cwd=host, capture_output=True, text=True, timeout=900
-    )
+    html = (host / "results/report/report.html").read_text()
+    assert "points of y = sin(3x)" in html and "A sine, with a Gaussian head" in html
+    assert "A sine, learnt by small networks" in html  # the config's title
+    assert "TP1" not in html and "Conclusion 1" not in html  # the original's conclusions speak of none of its sweeps
+    assert (host / "results/report/report.pdf").read_bytes().startswith(b"%PDF")
+    runs = pd.read_csv(host / "results/metrics/runs.csv")
+    assert set(runs["problem"]) == {"sine"} and sorted(runs["seed"].unique()) == [0, 1, 2]
+    assert runs["test_rmse"].notna().all() and runs["test_coverage95"].between(0, 1).all()
+    config = json.loads(next((host / "results/runs/sine").glob("*/config.json")).read_text())
+    assert config["module"] == "sine"
+    assert not (REPO / "results/runs/sine").exists()  # everything is made in the host's folder
+    rerun = snakemake_in_host("-n")
     assert "Nothing to be done" in rerun.stdout, rerun.stdout[-3000:]

@@ -452,8 +452,8 @@ def test_every_schema_problem_is_listed_at_once(config):
 
     assert lines == [
         (
-            "- sedes: unknown key 'sedes'; did you mean 'seeds'? (valid keys here: seeds, device, data_mirror, "
-            "warm_trainer, downloads, data, problems)"
+            "- sedes: unknown key 'sedes'; did you mean 'seeds'? (valid keys here: seeds, title, device, "
+            "data_mirror, warm_trainer, downloads, data, problems)"
         ),
         "- problems.usps.baselines.cnn.activation: unknown value 'swish' (valid: relu, leaky_relu, tanh, sigmoid)",
         "- problems.usps.baselines.cnn.epochs: must be >= 1, got 0",

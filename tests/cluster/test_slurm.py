@@ -133,8 +133,8 @@ def test_every_training_job_ran_under_slurm_and_the_report_was_built(grouped_bui
     # The data preparation went to the cluster too; downloads, aggregation and the report did not.
     assert sorted(submitted.values()) == sorted(
         [
-            "rule_prepare_usps",
-            "rule_prepare_house",
+            "rule_prepare_data/usps",  # one preparation per problem
+            "rule_prepare_data/house",
             "rule_time_runs/usps",  # the timing jobs run on the cluster too, one per problem
             "rule_time_runs/house",
             *["group_train_train_run"] * len(ids),

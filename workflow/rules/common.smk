@@ -260,6 +260,11 @@ def baseline_histories(wildcards):
     return {name: run_file("history", wildcards.problem, run_id) for name, run_id in baselines.items()}
 
 
+def problem_unit(wildcards):
+    """The unit of a regressor's target ('' for a classifier), for its figures' axes."""
+    return STUDY.problems[wildcards.problem]["describe"]["unit"]
+
+
 def problem_predictions(wildcards):
     """Every run's test predictions: the validation-selected final model is any of them."""
     return [run_file("predictions", run.problem, run.run_id) for run in STUDY.runs_of(wildcards.problem)]

@@ -62,6 +62,7 @@ rule plot_learning_curves:
         ),
     params:
         seeds=seeds_param(),
+        unit=problem_unit,
         code=code_fingerprint("plot_learning_curves.py"),
     log:
         "logs/plot_learning_curves/{problem}.log",

@@ -36,6 +36,7 @@ class Problem:
     final_metrics: tuple[str, ...] = ()  # test metrics of the final models' table, after the primary one
     data_schema: dict = {"type": "object"}  # the JSON schema of the config's data.<name>
     image_side: int | None = None  # inputs are side × side images (what a CNN needs)
+    unit = ""  # of a regressor's target, as the report writes its errors ('$': whole dollars)
 
     # ---- data: planned by the workflow, prepared by a job ----------------------
 
@@ -115,6 +116,7 @@ class Problem:
             "primary_metric": self.primary_metric,
             "primary_metric_title": self.primary_metric_title,
             "final_metrics": list(self.final_metrics),
+            "unit": self.unit,
         }
 
 
@@ -166,7 +168,6 @@ class Regression(Problem):
 
     task = "regression"
     target_name = "target"  # a column of predictions.csv, and the axis of the prediction figure
-    unit = ""  # the target's unit, a prefix ('$') in the tables
     losses = ("mse", "gaussian_nll")
     metrics = ("loss", "mse_std", "rmse", "mae", "mean_sigma", "coverage95")
     watched_metric = "rmse"

@@ -150,14 +150,13 @@ def fmt_point(metric: str, point: Point) -> str:
 
 
 def fmt_gap(metric: str, gap: float) -> str:
-    """A difference in the metric's unit: accuracy in percentage points, time in seconds."""
+    """A difference in the metric's unit: accuracy in percentage points, time in seconds (no sweep
+    table, claim or appendix column of the study compares errors in a target's unit)."""
     kind = metric_kind(metric)
     if kind in ("accuracy", "coverage95"):
         return f"{100 * gap:+.2f} pt"
     if kind == "seconds":
         return f"{gap:+#.3g} s"
-    if kind in ("rmse", "mae", "mean_sigma"):
-        return f"{'+' if gap >= 0 else '−'}${abs(gap):,.0f}"
     return f"{gap:+.4f}"
 
 

@@ -45,13 +45,14 @@ def svg_data_uri(path: str | Path) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
-def _cell(row: dict, column: str, metric: str) -> str:
-    """Mean ± half-width of the 95% interval."""
+def _cell(row: dict, column: str, metric: str, unit: str = "") -> str:
+    """Mean ± half-width of the 95% interval (`unit`: of the problem's target)."""
     return fmt_mean_ci(
         metric,
         row.get(f"{column}_mean", math.nan),
         row.get(f"{column}_ci_low", math.nan),
         row.get(f"{column}_ci_high", math.nan),
+        unit,
     )
 
 
@@ -179,7 +180,7 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, info: dict, original
     rows = [
         {
             "metric": metric_title(f"test_{m}"),
-            "values": [_cell(model, f"test_{m}", m) for model in models],
+            "values": [_cell(model, f"test_{m}", m, info["unit"]) for model in models],
         }
         for m in dict.fromkeys([metric, *extra])
     ]
@@ -189,7 +190,7 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, info: dict, original
             0,
             {
                 "metric": metric_title(selection) + " (selection)",
-                "values": [_cell(model, selection, selection) for model in models],
+                "values": [_cell(model, selection, selection, info["unit"]) for model in models],
             },
         )
     reported = original_rows(original, problem, "final", "final").get("seed_choice")
@@ -250,6 +251,9 @@ def build_context(
     """`tables` and `figures` are keyed by 'problem/exercise/sweep', `problem_figures` by problem, then name."""
     original = flag_copies(load_original(original_path), layout)
     claims = verdict_records(verdicts)
+    swept = {f"{s['problem']}/{s['exercise']}/{s['sweep']}" for s in layout["sweeps"]}
+    if not any(swept & set(claim["sweeps"]) for claim in claims):
+        claims = []  # a study of its own: the original's conclusions speak of none of its sweeps
     problems = []
     for info in layout["problems"]:
         problem = info["id"]
@@ -294,7 +298,7 @@ def build_context(
         )
     counts = {verdict: sum(c["verdict"] == verdict for c in claims) for verdict in VERDICT_CLASSES}
     return {
-        "title": "Deep learning in practice: the hyperparameter study, rebuilt",
+        "title": layout["title"],
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "seeds": sorted(runs["seed"].unique().tolist()),
         "n_runs": runs["run_id"].nunique(),

@@ -23,8 +23,9 @@ def _band(ax, history: pd.DataFrame, column: str, color: str, label: str) -> Non
     ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=color, alpha=0.2, lw=0)
 
 
-def plot_learning_curves(histories: dict[str, pd.DataFrame], output: str) -> None:
-    """Per baseline (a column): train and validation loss per epoch, and the validation metric."""
+def plot_learning_curves(histories: dict[str, pd.DataFrame], output: str, unit: str = "") -> None:
+    """Per baseline (a column): train and validation loss per epoch, and the validation metric
+    (`unit`: of a regressor's target, for its errors' axis)."""
     plt = pyplot()
     fig, axes = plt.subplots(
         2, len(histories), figsize=(3.5 * len(histories), 4.4), squeeze=False, constrained_layout=True
@@ -38,7 +39,7 @@ def plot_learning_curves(histories: dict[str, pd.DataFrame], output: str) -> Non
         loss_ax.legend(frameon=False, fontsize=8)
         watched = next(c for c in history.columns if c.startswith("validation_") and c != "validation_loss")
         _band(metric_ax, history, watched, SPLIT_STYLES["validation"][0], "validation")
-        metric_ax.set_ylabel(watched.replace("_", " ").replace("rmse", "RMSE ($)"))
+        metric_ax.set_ylabel(watched.replace("_", " ").replace("rmse", f"RMSE ({unit})" if unit else "RMSE"))
         metric_ax.set_xlabel("epoch")
         for ax in (loss_ax, metric_ax):
             ax.grid(alpha=0.3, lw=0.5)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hpstudy import problems as registry
 from hpstudy.errors import ConfigError, did_you_mean
@@ -87,6 +87,7 @@ class Study:
     sweeps: list[Sweep]
     finals: dict[str, str]  # problem -> run_id of the original's final choice
     problems: dict[str, dict]  # problem -> titles, exercise titles, selection metric, module, what the report reads
+    title: str = "Deep learning in practice: the hyperparameter study, rebuilt"  # of the report
 
     def runs_of(self, problem: str) -> list[Run]:
         return [run for run in self.runs.values() if run.problem == problem]
@@ -116,6 +117,7 @@ class Study:
         order of the config: problems, exercises and sweeps appear as written.
         """
         return {
+            "title": self.title,
             "problems": [
                 {
                     "id": problem,
@@ -248,4 +250,5 @@ def expand_study(config: dict) -> Study:
             "module": expander.problems[problem][1],
             "describe": plugin.describe(config["data"][problem]),
         }
-    return Study(expander.runs, sweeps, finals, problems)
+    study = Study(expander.runs, sweeps, finals, problems)
+    return replace(study, title=config["title"]) if "title" in config else study
