@@ -9,6 +9,32 @@ import numpy as np
 
 HOUSE_FEATURES = ["OverallQual", "YearBuilt", "TotalBsmtSF", "GrLivArea"]
 
+# Small runs of the study's models for the tests that train; a variation is {**CNN, "epochs": 5}.
+CNN = dict(
+    architecture="cnn",
+    conv_layers=1,
+    channels=3,
+    kernel_size=3,
+    padding=2,
+    activation="relu",
+    optimizer="sgd",
+    learning_rate=0.1,
+    batch_size=10,
+    epochs=2,
+    loss="mse",
+)
+HOUSE_MLP = dict(
+    architecture="mlp",
+    hidden_layers=1,
+    width=8,
+    activation="relu",
+    optimizer="rmsprop",
+    learning_rate=0.01,
+    batch_size=10,
+    epochs=3,
+    loss="gaussian_nll",
+)
+
 
 def usps_like(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Images in [0, 1] around one random prototype per class, labels 0..9 (learnable)."""

@@ -23,7 +23,7 @@ import pytest
 import torch
 import yaml
 from conftest import CONFIG_TEXT, SCHEMA_PATH
-from synthetic import house_splits, problem, usps_like, usps_splits, write_h5
+from synthetic import CNN, house_splits, problem, usps_like, usps_splits, write_h5
 
 from hpstudy.data import fetch
 from hpstudy.engine import train, vocabulary
@@ -700,30 +700,18 @@ def test_absent_output_folders_in_a_writable_folder_pass(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- divergence
 
-CNN = {
-    "architecture": "cnn",
-    "conv_layers": 1,
-    "channels": 3,
-    "kernel_size": 3,
-    "padding": 2,
-    "activation": "relu",
-    "optimizer": "sgd",
-    "learning_rate": 10.0,
-    "batch_size": 10,
-    "epochs": 2,
-    "loss": "mse",
-}
 SEEDS = [0, 1, 2, 3]
 
 
 @pytest.fixture(scope="module")
 def learning_rate_10():
     """The CNN at learning rate 10, four seeds batched, and each seed trained alone."""
+    diverging = {**CNN, "learning_rate": 10.0}
     train.configure_torch(1)
     data = usps_splits(60, 20, 30)
     cpu = torch.device("cpu")
-    together = train.train_run(problem("usps"), CNN, data, SEEDS, cpu, log=quiet)
-    alone = [train.train_run(problem("usps"), CNN, data, [seed], cpu, log=quiet)[0] for seed in SEEDS]
+    together = train.train_run(problem("usps"), diverging, data, SEEDS, cpu, log=quiet)
+    alone = [train.train_run(problem("usps"), diverging, data, [seed], cpu, log=quiet)[0] for seed in SEEDS]
     return together, alone
 
 

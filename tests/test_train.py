@@ -5,36 +5,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from synthetic import house_splits, problem, usps_splits
+from synthetic import CNN, HOUSE_MLP, house_splits, problem, usps_splits
 
 from hpstudy.engine import train
 from hpstudy.errors import ConfigError
 from hpstudy.runtime import preflight
-
-CNN = dict(
-    architecture="cnn",
-    conv_layers=1,
-    channels=3,
-    kernel_size=3,
-    padding=2,
-    activation="relu",
-    optimizer="sgd",
-    learning_rate=0.1,
-    batch_size=10,
-    epochs=2,
-    loss="mse",
-)
-HOUSE = dict(
-    architecture="mlp",
-    hidden_layers=1,
-    width=8,
-    activation="relu",
-    optimizer="rmsprop",
-    learning_rate=0.01,
-    batch_size=10,
-    epochs=3,
-    loss="gaussian_nll",
-)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +85,7 @@ def test_a_huge_learning_rate_is_recorded_as_diverged(usps_data):
 
 
 def test_gaussian_head_reports_dollars_sigma_and_coverage(house_data):
-    result = run("house", HOUSE, house_data, [0])[0]
+    result = run("house", HOUSE_MLP, house_data, [0])[0]
     m = result.metrics
     assert m["test_rmse"] == pytest.approx(math.sqrt(m["test_mse_std"]) * 80000.0)
     assert m["test_mean_sigma"] > 0 and 0 <= m["test_coverage95"] <= 1
@@ -119,7 +94,7 @@ def test_gaussian_head_reports_dollars_sigma_and_coverage(house_data):
 
 
 def test_mse_head_has_no_predictive_interval(house_data):
-    m = run("house", {**HOUSE, "loss": "mse"}, house_data, [0])[0].metrics
+    m = run("house", {**HOUSE_MLP, "loss": "mse"}, house_data, [0])[0].metrics
     assert math.isnan(m["test_coverage95"]) and math.isnan(m["test_mean_sigma"])
 
 

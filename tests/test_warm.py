@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from synthetic import house_splits
+from synthetic import HOUSE_MLP, house_splits
 
 from hpstudy.data.splits import save_splits
 from hpstudy.runtime import train_job, warm
@@ -20,17 +20,6 @@ from hpstudy.runtime.jobs import run_logged
 
 pytestmark = pytest.mark.skipif(not warm.available(), reason="the warm trainer forks: Linux only")
 
-PARAMS = dict(
-    architecture="mlp",
-    hidden_layers=1,
-    width=8,
-    activation="tanh",
-    optimizer="adam",
-    learning_rate=0.01,
-    batch_size=10,
-    epochs=3,
-    loss="gaussian_nll",
-)
 OUTPUTS = ("config", "metrics", "history", "predictions")
 
 
@@ -54,7 +43,7 @@ def request_for(folder: Path, data_file: Path, **params) -> dict:
             "run_id": "0123456789ab",
             "problem": "house",
             "module": "hpstudy.problems.house",
-            "params": {**PARAMS, **params},
+            "params": {**HOUSE_MLP, **params},
         },
         "seeds": [0, 1],
         "threads": 1,
