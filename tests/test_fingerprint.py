@@ -72,6 +72,28 @@ def test_every_scripts_fingerprint_differs_by_what_it_runs():
     )
 
 
+def test_a_problem_module_of_ones_own_counts_with_the_package_modules_it_imports(tmp_path, monkeypatch):
+    (tmp_path / "myproblem.py").write_text("from hpstudy.problems.base import Regression\nPROBLEM = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    step = SCRIPTS / "prepare_data.py"
+
+    files = reachable_files(step, ("myproblem",), ("hpstudy.report",))
+    before = code_fingerprint(step, "myproblem")
+    (tmp_path / "myproblem.py").write_text("from hpstudy.problems.base import Regression\nPROBLEM = 2\n")
+    code_fingerprint.cache_clear()
+
+    assert files["myproblem"] == tmp_path / "myproblem.py"
+    assert "hpstudy.problems.base" in files
+    assert not any(name.startswith("hpstudy.report") for name in files)  # drawing is no part of preparing
+    assert code_fingerprint(step, "myproblem") != before
+
+
+def test_each_problems_steps_reach_that_problems_module_only():
+    usps = reachable_files(SCRIPTS / "train_run.py", ("hpstudy.runtime.train_job", "hpstudy.problems.usps"))
+    assert "hpstudy.problems.usps" in usps
+    assert not {"hpstudy.problems.house", "hpstudy.problems.spirals"} & set(usps)
+
+
 def test_an_unknown_entry_module_is_named():
     with pytest.raises(ValueError, match="hpstudy.nonesuch: no such module"):
         reachable_files(SCRIPTS / "train_run.py", ("hpstudy.nonesuch",))

@@ -1,5 +1,6 @@
 # Config validation, the expanded study, and every helper the rules use.
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,10 +40,20 @@ def code_fingerprint(script, *entries, without=()):
     return fingerprint.code_fingerprint(workflow.source_path(f"../../scripts/{script}"), *entries, without=without)
 
 
+# This file's folder. The workflow's own files are found from it, also when a host workflow in
+# another folder uses this one as a module (Snakemake's workflow.basedir is then the host's).
+RULES_DIR = Path(str(workflow.current_basedir))
+
+
 def workflow_file(path):
-    """A file of the workflow itself (report/claims.yaml), wherever the build runs: from this
-    repository's root, or from another folder that uses the workflow as a module."""
-    return workflow.source_path(f"../../{path}")
+    """A file of the workflow itself (report/claims.yaml), as a rule's input: from a local checkout,
+    its own path, the same from build to build (workflow.source_path hands out a new temporary copy
+    at every start, which as an input would rerun its rule every time); from a remote workflow,
+    Snakemake's copy."""
+    local = (RULES_DIR / "../.." / path).resolve()
+    if not local.is_file():
+        return workflow.source_path(f"../../{path}")
+    return os.path.relpath(local) if local.is_relative_to(Path.cwd().resolve()) else str(local)
 
 
 def use_warm_trainer():
