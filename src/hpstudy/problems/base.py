@@ -34,6 +34,7 @@ class Problem:
     primary_metric = "loss"  # the metric of the sweep tables' figures and of the narrative
     primary_metric_title = "loss"
     final_metrics: tuple[str, ...] = ()  # test metrics of the final models' table, after the primary one
+    selection_metric = "validation_loss"  # selects the "best by validation" final model (the config may choose another)
     data_schema: dict = {"type": "object"}  # the JSON schema of the config's data.<name>
     image_side: int | None = None  # inputs are side × side images (what a CNN needs)
     unit = ""  # of a regressor's target, as the report writes its errors ('$': whole dollars)
@@ -130,6 +131,7 @@ class Classification(Problem):
     metrics = ("loss", "accuracy")
     watched_metric = primary_metric = primary_metric_title = "accuracy"
     final_metrics = ("accuracy",)
+    selection_metric = "validation_accuracy"
 
     def build_model(self, params: dict, n_inputs: int):
         from hpstudy.engine import models
@@ -171,6 +173,7 @@ class Regression(Problem):
     losses = ("mse", "gaussian_nll")
     metrics = ("loss", "mse_std", "rmse", "mae", "mean_sigma", "coverage95")
     watched_metric = "rmse"
+    selection_metric = "validation_rmse"
     primary_metric_title = "loss (standardised units)"
     final_metrics = ("mse_std", "rmse", "mae", "mean_sigma", "coverage95")
 

@@ -214,7 +214,8 @@ def expand_study(config: dict) -> Study:
             name: expander.add(problem, baseline, f"{where}.baselines.{name}")
             for name, baseline in problem_cfg.get("baselines", {}).items()
         }
-        _check_selection_metric(problem, plugin.metrics, problem_cfg["selection_metric"], f"{where}.selection_metric")
+        selection_metric = problem_cfg.get("selection_metric", plugin.selection_metric)
+        _check_selection_metric(problem, plugin.metrics, selection_metric, f"{where}.selection_metric")
         exercise_titles = {}
         for exercise, exercise_cfg in problem_cfg.get("exercises", {}).items():
             exercise_titles[exercise] = exercise_cfg.get("title", exercise)
@@ -244,7 +245,7 @@ def expand_study(config: dict) -> Study:
             finals[problem] = expander.add(problem, base, at)
         problems[problem] = {
             "title": problem_cfg.get("title") or plugin.title or problem,
-            "selection_metric": problem_cfg["selection_metric"],
+            "selection_metric": selection_metric,
             "exercises": exercise_titles,
             "baselines": baselines,
             "module": expander.problems[problem][1],
