@@ -88,6 +88,25 @@ def test_a_problem_module_of_ones_own_counts_with_the_package_modules_it_imports
     assert code_fingerprint(step, "myproblem") != before
 
 
+def test_the_helpers_of_a_problem_package_of_ones_own_count_too(tmp_path, monkeypatch):
+    package = tmp_path / "mystudy"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "shapes.py").write_text("SIDES = 3\n")
+    (package / "rings.py").write_text("from .shapes import SIDES\nfrom hpstudy.problems.base import Regression\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    step = SCRIPTS / "prepare_data.py"
+
+    before = code_fingerprint(step, "mystudy.rings")
+    (package / "shapes.py").write_text("SIDES = 4\n")
+    code_fingerprint.cache_clear()
+
+    assert {"mystudy.rings", "mystudy.shapes", "hpstudy.problems.base"} <= set(
+        reachable_files(step, ("mystudy.rings",))
+    )
+    assert code_fingerprint(step, "mystudy.rings") != before
+
+
 def test_each_problems_steps_reach_that_problems_module_only():
     usps = reachable_files(SCRIPTS / "train_run.py", ("hpstudy.runtime.train_job", "hpstudy.problems.usps"))
     assert "hpstudy.problems.usps" in usps

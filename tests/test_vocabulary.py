@@ -70,6 +70,15 @@ def test_every_built_in_problem_speaks_the_vocabulary():
         assert check_vocabulary(problem(name), name) == []
 
 
+def test_a_cnn_needs_a_classifier_of_images():
+    class Flat(type(problem("spirals"))):
+        architectures = ("mlp", "cnn")
+
+    assert check_vocabulary(Flat(), "flat") == [
+        "flat: a cnn is a classifier of square images: it needs a Classification with image_side"
+    ]
+
+
 def test_an_incomplete_problem_is_told_what_the_vocabulary_lacks():
     class Odd(type(problem("spirals"))):
         architectures = ("mlp", "transformer")

@@ -16,8 +16,9 @@ class Sine(Regression):
         "properties": {
             "rows": {
                 "type": "object",
+                "additionalProperties": False,
                 "required": list(SPLITS),
-                "additionalProperties": {"type": "integer", "minimum": 2},
+                "properties": {split: {"type": "integer", "minimum": 2} for split in SPLITS},
             },
             "noise": {"type": "number", "minimum": 0},
             "seed": {"type": "integer", "minimum": 0},

@@ -21,7 +21,7 @@ rule aggregate_metrics:
         ),
         sweeps=all_sweep_tables(),
     params:
-        layout=study_layout(),
+        layout=aggregation_layout(),
         seeds=seeds_param(),
         code=code_fingerprint("aggregate_metrics.py"),
     log:

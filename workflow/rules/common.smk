@@ -242,6 +242,17 @@ def study_layout():
     return canonical_json(STUDY.layout())
 
 
+AGGREGATION_KEYS = ("id", "selection_metric", "final", "metrics")
+
+
+def aggregation_layout():
+    """What aggregation reads of the study: its sweeps, and per problem its metrics, selection
+    metric and final model (not the report's words, whose edit must not re-aggregate)."""
+    layout = STUDY.layout()
+    problems = [{key: problem[key] for key in AGGREGATION_KEYS} for problem in layout["problems"]]
+    return canonical_json({"problems": problems, "sweeps": layout["sweeps"]})
+
+
 def sweep_params(wildcards):
     sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
     layout = sweep.layout()

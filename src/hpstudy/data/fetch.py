@@ -65,7 +65,7 @@ def fetch(
             raise DataError(
                 f"{name} has no public download URL and is not in {where}. "
                 f"Put {name} in a folder and run with --config data_mirror=FOLDER, "
-                "or choose data settings that do not need it (USPS: data.usps.source: libsvm)."
+                "or choose data settings that do not need it (its problem's data section)."
             )
         else:
             origin = url

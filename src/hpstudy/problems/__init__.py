@@ -31,19 +31,24 @@ def module_name(name: str, section: dict | None = None) -> str:
     return (section or {}).get("module") or f"{__name__}.{name}"
 
 
+class NoSuchProblem(ConfigError):
+    """No module of that name: the config names a problem that does not exist (or is not importable)."""
+
+
 @functools.cache
 def load(module: str):
     """The `PROBLEM` of a problem module, by the module's dotted name."""
     from hpstudy.problems.base import Problem, check_vocabulary
 
     try:
-        problem = importlib.import_module(module).PROBLEM
+        found = importlib.import_module(module)
     except ModuleNotFoundError as error:
-        if error.name != module:  # the module exists, and something it imports does not
-            raise
-        raise ConfigError(f"no problem module {module}") from None
-    except AttributeError:
-        raise ConfigError(f"{module} is not a problem module: it has no PROBLEM") from None
+        if error.name is None or not (module == error.name or module.startswith(f"{error.name}.")):
+            raise  # the module exists, and something it imports does not
+        raise NoSuchProblem(f"no problem module {module} (not importable: no module named {error.name})") from None
+    problem = getattr(found, "PROBLEM", None)
+    if problem is None:
+        raise ConfigError(f"{module} is not a problem module: it has no PROBLEM")
     if not isinstance(problem, Problem):
         raise ConfigError(f"{module}.PROBLEM is not a Classification or Regression (hpstudy.problems.base)")
     wrong = check_vocabulary(problem, module)
@@ -54,10 +59,9 @@ def load(module: str):
 
 def of_config(name: str, section: dict, where: str):
     """The problem the config's `problems.<name>` section means, or a ConfigError that says how to name one."""
-    module = module_name(name, section)
     try:
-        return load(module)
-    except ConfigError as error:
+        return load(module_name(name, section))
+    except NoSuchProblem as error:
         if "module" in section:
             raise ConfigError(f"{where}.module: {error}; give the dotted name of an importable module") from None
         known = builtin()
@@ -65,3 +69,5 @@ def of_config(name: str, section: dict, where: str):
             f"{where}: unknown problem {name!r}{did_you_mean(name, known)} (built in: {', '.join(known)}); "
             f"for a problem of your own, set {where}.module to its module (see README: Your own study)"
         ) from None
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None

@@ -113,7 +113,6 @@ class Problem:
         return {
             "text": optional | self.report_text(settings),
             "metrics": list(self.metrics),
-            "watched_metric": self.watched_metric,
             "primary_metric": self.primary_metric,
             "primary_metric_title": self.primary_metric_title,
             "final_metrics": list(self.final_metrics),
@@ -243,4 +242,6 @@ def check_vocabulary(problem: Problem, name: str) -> list[str]:
         for loss in problem.losses
         if problem.task not in vocabulary.LOSSES.get(loss, ())
     ]
+    if "cnn" in problem.architectures and (problem.task != "classification" or problem.image_side is None):
+        wrong.append(f"{name}: a cnn is a classifier of square images: it needs a Classification with image_side")
     return wrong

@@ -6,17 +6,20 @@ standardised with the training statistics.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from hpstudy.data.splits import SPLITS, save_splits
 from hpstudy.errors import ORIGINAL, DataError
 from hpstudy.problems.base import Regression
 
 
-def read_table(path: str | Path, features: list[str], target: str) -> pd.DataFrame:
+def read_table(path: str | Path, features: list[str], target: str):
+    """The feature and target columns of the CSV, as numbers (a pandas DataFrame)."""
+    import pandas as pd  # only the preparation needs it, not the workflow's planning
+
     try:
         table = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -44,9 +47,7 @@ def read_table(path: str | Path, features: list[str], target: str) -> pd.DataFra
     return table
 
 
-def prepare(
-    table: pd.DataFrame, features: list[str], target: str, rows: dict, output: str | Path, where: str
-) -> dict[str, int]:
+def prepare(table, features: list[str], target: str, rows: dict, output: str | Path, where: str) -> dict[str, int]:
     expected = sum(rows[s] for s in SPLITS)
     if len(table) != expected:
         raise DataError(
@@ -140,13 +141,13 @@ class House(Regression):
         plot_features(data, output)
 
     def report_text(self, settings: dict) -> dict[str, str]:
-        rows = settings["rows"]
+        rows, features = settings["rows"], escape(", ".join(settings["features"]))
         return {
             "data": (
-                f"Kaggle “House Prices” training file: features {', '.join(settings['features'])}, target "
-                f"{settings['target']}. Split in file order into {rows['train']} training, {rows['validation']} "
-                f"validation and {rows['test']} test houses; features and price are standardised with the training "
-                "statistics, so losses are in standardised units and RMSE / MAE in dollars. The Gaussian head predicts "
+                f"Kaggle “House Prices” training file: features {features}, target {escape(settings['target'])}. "
+                f"Split in file order into {rows['train']} training, {rows['validation']} validation and "
+                f"{rows['test']} test houses; features and price are standardised with the training statistics, so "
+                "losses are in standardised units and RMSE / MAE in dollars. The Gaussian head predicts "
                 "a mean and a variance (softplus) and is trained with the negative log-likelihood "
                 "½(log σ² + (y − μ)²/σ²) without its constant, which is negative whenever the model is confident and "
                 "right."

@@ -1,7 +1,7 @@
 """Spirals: which of three interleaved spiral arms a point of the plane lies on (an MLP classifier).
 
-The data are made here, from a seed, with no download: the smallest complete problem
-module, and the one to copy for a study of your own (see README: Your own study).
+The data are made here, from a seed, with no download: a complete problem module in the package
+(the smallest one outside it, for a study of your own, is docs/examples/sine.py).
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ class Spirals(Classification):
             ),
             "data_caption": "The points of each split, coloured by arm.",
             "final_models_caption": (
-                "Confusion matrices of the final models on the test set, in percent of each true arm, summed over seeds."
+                "Confusion matrices of the final models on the test set, in percent of each true arm, "
+                "summed over seeds."
             ),
         }
 

@@ -224,7 +224,8 @@ class Usps(Classification):
             "data_caption": "The first training images of every digit, one row per class.",
             "data_figure_class": "samples",
             "final_models_caption": (
-                "Confusion matrices of the final models on the test set, in percent of each true digit, summed over seeds."
+                "Confusion matrices of the final models on the test set, in percent of each true digit, "
+                "summed over seeds."
             ),
         }
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hpstudy.report.metrics import fmt_metric
+from hpstudy.report.metrics import TARGET_UNIT_METRICS, fmt_metric
 from hpstudy.results.stats import CONFIDENCE, mean_interval
 
 BOOTSTRAP_RESAMPLES = 200
@@ -149,19 +149,23 @@ def fmt_point(metric: str, point: Point) -> str:
     return text
 
 
-def fmt_gap(metric: str, gap: float) -> str:
-    """A difference in the metric's unit: accuracy in percentage points, time in seconds (no sweep
-    table, claim or appendix column of the study compares errors in a target's unit)."""
+def fmt_gap(metric: str, gap: float, unit: str = "") -> str:
+    """A difference in the metric's unit: accuracy in percentage points, time in seconds, a
+    regressor's errors in its target's `unit` (whole dollars for '$')."""
     kind = metric_kind(metric)
     if kind in ("accuracy", "coverage95"):
         return f"{100 * gap:+.2f} pt"
     if kind == "seconds":
         return f"{gap:+#.3g} s"
+    if kind in TARGET_UNIT_METRICS and unit == "$":
+        return f"{'+' if gap >= 0 else '−'}${abs(gap):,.0f}"
+    if kind in TARGET_UNIT_METRICS:
+        return f"{gap:+.4g}{' ' + unit if unit else ''}"
     return f"{gap:+.4f}"
 
 
-def fmt_spread(metric: str, value: float) -> str:
-    return fmt_gap(metric, value).lstrip("+")
+def fmt_spread(metric: str, value: float, unit: str = "") -> str:
+    return fmt_gap(metric, value, unit).lstrip("+")
 
 
 def fmt_gap_interval(metric: str, gap: float, low: float, high: float, confidence: float = CONFIDENCE) -> str:

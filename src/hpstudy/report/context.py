@@ -66,13 +66,14 @@ def fmt_count(value: float) -> str:
     return f"{value:.0f}"
 
 
-def _delta(metric: str, delta: float) -> str:
-    return "—" if math.isnan(delta) else fmt_gap(metric, delta)
+def _delta(metric: str, delta: float, unit: str = "") -> str:
+    return "—" if math.isnan(delta) else fmt_gap(metric, delta, unit)
 
 
-def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -> list[dict]:
+def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict], unit: str = "") -> list[dict]:
     """Rebuilt mean ± 95% CI half-width beside the original's numbers; where the original gave only a
-    validation number (the cross-entropy run), that number and its difference are shown."""
+    validation number (the cross-entropy run), that number and its difference are shown. `unit`: of a
+    regressor's target."""
     rows = []
     for row in table.to_dict("records"):
         before = original.get(row["label"])
@@ -86,18 +87,18 @@ def appendix_rows(table: pd.DataFrame, metric: str, original: dict[str, dict]) -
                 "label": row["label"],
                 "run_id": row["run_id"],
                 "diverged": f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
-                "rebuilt": [_cell(row, f"{s}_{metric}", metric) for s in SPLITS],
+                "rebuilt": [_cell(row, f"{s}_{metric}", metric, unit) for s in SPLITS],
                 "seconds": _cell(row, TIME_METRIC, "seconds"),
                 "parameters": fmt_count(row.get("parameters", math.nan)),
                 "multiply_adds": fmt_count(row.get("multiply_adds_per_step", math.nan)),
                 "original": ["—"] * 3
                 if before is None
                 else [
-                    fmt_metric(metric, before["train"]),
-                    fmt_metric(metric, before[split]) + suffix,
+                    fmt_metric(metric, before["train"], unit),
+                    fmt_metric(metric, before[split], unit) + suffix,
                     fmt_metric("seconds", before["seconds"]),
                 ],
-                "delta": _delta(metric, delta) + (suffix if not math.isnan(delta) else ""),
+                "delta": _delta(metric, delta, unit) + (suffix if not math.isnan(delta) else ""),
                 "delta_value": delta,
                 "flag": before["flag"] if before is not None else "",
             }
@@ -155,11 +156,18 @@ def sweep_context(
         "metric": metric,
         "metric_title": metric_title,
         "narrative": describe_sweep(
-            table, factor_title, f"test_{metric}", ordered=sweep_axis(table, sweep["factor"])[2] != "categorical"
+            table,
+            factor_title,
+            f"test_{metric}",
+            ordered=sweep_axis(table, sweep["factor"])[2] != "categorical",
+            unit=problem["unit"],
         ),
         "claims": [claim for claim in claims if key in claim["sweeps"]],
         "rows": appendix_rows(
-            table, metric, original_rows(original, sweep["problem"], sweep["exercise"], sweep["sweep"])
+            table,
+            metric,
+            original_rows(original, sweep["problem"], sweep["exercise"], sweep["sweep"]),
+            problem["unit"],
         ),
     }
 
@@ -207,10 +215,12 @@ def finals_context(finals: pd.DataFrame, layout_runs: dict, info: dict, original
         "rows": rows,
         "headline": {
             "metric": metric_title(f"test_{metric}"),
-            "values": [f"{ROLE_TITLES[m['role']].lower()} {_cell(m, f'test_{metric}', metric)}" for m in models],
+            "values": [
+                f"{ROLE_TITLES[m['role']].lower()} {_cell(m, f'test_{metric}', metric, info['unit'])}" for m in models
+            ],
         },
         "selection_metric": models[0]["selection_metric"].replace("_", " ") if models else "",
-        "original": None if reported is None else fmt_metric(metric, reported["test"]),
+        "original": None if reported is None else fmt_metric(metric, reported["test"], info["unit"]),
         "original_metric": None if reported is None else reported["metric"].replace("_", " "),
     }
 

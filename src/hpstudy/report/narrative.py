@@ -55,10 +55,10 @@ def differ(a: Summary, b: Summary) -> bool:
     return not math.isnan(p) and p < ALPHA
 
 
-def fmt_summary(metric: str, s: Summary) -> str:
-    text = fmt_metric(metric, s.mean)
+def fmt_summary(metric: str, s: Summary, unit: str = "") -> str:
+    text = fmt_metric(metric, s.mean, unit)
     if not math.isnan(s.low) and text != "—":
-        text += f", 95% CI {fmt_metric(metric, s.low)} to {fmt_metric(metric, s.high)}"
+        text += f", 95% CI {fmt_metric(metric, s.low, unit)} to {fmt_metric(metric, s.high, unit)}"
     return text
 
 
@@ -75,8 +75,9 @@ def shape(pts: list[Summary]) -> str:
     return "varies"
 
 
-def describe_sweep(table: pd.DataFrame, factor_title: str, metric: str, ordered: bool) -> str:
-    """The narrative of one sweep; `ordered` is false for categorical values (activations)."""
+def describe_sweep(table: pd.DataFrame, factor_title: str, metric: str, ordered: bool, unit: str = "") -> str:
+    """The narrative of one sweep; `ordered` is false for categorical values (activations); `unit`:
+    of a regressor's target."""
     title = metric_title(metric)
     every = summaries(table, metric)
     pts = [p for p in every if not math.isnan(p.mean)]
@@ -84,17 +85,17 @@ def describe_sweep(table: pd.DataFrame, factor_title: str, metric: str, ordered:
     if not pts:
         sentences.append(f"Every run of this sweep diverged, so there is no {title} to compare.")
     elif len(pts) == 1:
-        sentences.append(f"Only {pts[0].label} gives a finite {title}: {fmt_summary(metric, pts[0])}.")
+        sentences.append(f"Only {pts[0].label} gives a finite {title}: {fmt_summary(metric, pts[0], unit)}.")
     else:
         better = max if higher_is_better(metric) else min
         worse = min if better is max else max
         best, worst = better(pts, key=lambda p: p.mean), worse(pts, key=lambda p: p.mean)
         sentences.append(
-            f"The best {title} is at {factor_title.lower()} {best.label} ({fmt_summary(metric, best)}), "
-            f"the worst at {worst.label} ({fmt_summary(metric, worst)})."
+            f"The best {title} is at {factor_title.lower()} {best.label} ({fmt_summary(metric, best, unit)}), "
+            f"the worst at {worst.label} ({fmt_summary(metric, worst, unit)})."
         )
         trend = f"Over the sweep the {title} {shape(pts)}; the " if ordered and len(pts) > 2 else "The "
-        gap = f"{trend}gap of {fmt_spread(metric, abs(best.mean - worst.mean))} "
+        gap = f"{trend}gap of {fmt_spread(metric, abs(best.mean - worst.mean), unit)} "
         if min(best.n, worst.n) < MIN_SAMPLES:
             sentences.append(gap + f"cannot be tested with {min(best.n, worst.n)} seed: it decides nothing.")
         elif differ(best, worst):

@@ -62,24 +62,19 @@ def module_fingerprint(source: str) -> str:
 
 def module_path(name: str) -> Path | None:
     """The file of a package module ('hpstudy.report.claims'), or of a problem module outside the
-    package that an entry names ('mystudy.spirals'); None if it is neither."""
+    package that an entry names ('mystudy.spirals') and of its own package; None if it is neither."""
     parts = name.split(".")
     if parts[0] != NAME:
-        spec = importlib.util.find_spec(name) if _importable(name) else None
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # a parent that is no package, or does not exist
+            return None
         return Path(spec.origin) if spec and spec.origin and spec.origin.endswith(".py") else None
     parts = parts[1:]
     candidates = [PACKAGE.joinpath(*parts, "__init__.py")]
     if parts:
         candidates.insert(0, PACKAGE.joinpath(*parts[:-1], f"{parts[-1]}.py"))
     return next((path for path in candidates if path.is_file()), None)
-
-
-def _importable(name: str) -> bool:
-    """find_spec imports the parents of a dotted name: one that does not exist is no module."""
-    try:
-        return importlib.util.find_spec(name.rsplit(".", 1)[0]) is not None if "." in name else True
-    except ModuleNotFoundError:
-        return False
 
 
 def _package_of(path: Path) -> str | None:
@@ -91,34 +86,43 @@ def _package_of(path: Path) -> str | None:
     return ".".join([NAME, *relative.parts])
 
 
-def imported_modules(path: Path) -> set[str]:
-    """The package modules a file imports, anywhere in it."""
-    return set(_package_module(path)[0]) if _package_of(path) else _imports(path)
+def imported_modules(path: Path, name: str | None = None, roots: frozenset[str] = frozenset()) -> set[str]:
+    """The modules a file imports, anywhere in it, of the package or of the top-level packages
+    `roots` (those of a user's own problem module); `name`: the file's module, for its relative imports."""
+    if _package_of(path):
+        return set(_package_module(path)[0])
+    package = None
+    if name:
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0] or None
+    return _imports(path, package, roots | {NAME})
 
 
 @functools.cache
 def _package_module(path: Path) -> tuple[frozenset[str], str]:
     """A package module's imports and fingerprint, worked out once per process: every rule's
     fingerprint reaches most of the same modules, and Snakemake computes them all at start-up."""
-    return frozenset(_imports(path)), module_fingerprint(path.read_text(encoding="utf-8"))
+    return frozenset(_imports(path, _package_of(path), frozenset({NAME}))), module_fingerprint(
+        path.read_text(encoding="utf-8")
+    )
 
 
 def _fingerprint_of(path: Path) -> str:
     return _package_module(path)[1] if _package_of(path) else module_fingerprint(path.read_text(encoding="utf-8"))
 
 
-def _imports(path: Path) -> set[str]:
-    package, found = _package_of(path), set()
+def _imports(path: Path, package: str | None, roots: frozenset[str]) -> set[str]:
+    """The modules under `roots` that the file (of `package`, for relative imports) imports."""
+    found = set()
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == NAME)
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] in roots)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: from the file's own package, up level - 1
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]) if package else None
                 base = f"{base}.{node.module}" if base and node.module else base
             else:
                 base = node.module
-            if not base or base.split(".")[0] != NAME:
+            if not base or base.split(".")[0] not in roots:
                 continue
             for alias in node.names:  # `from hpstudy.engine import train`: a module; `from .train import step`: a name
                 found.add(f"{base}.{alias.name}" if module_path(f"{base}.{alias.name}") else base)
@@ -129,6 +133,8 @@ def reachable_files(script: Path, entries: tuple[str, ...] = (), without: tuple[
     """The script and every package module reachable from it (and from `entries`) by imports, by name;
     never the (sub)packages `without` nor what only they reach."""
     files = {script.name: script}
+    # a problem module of one's own: its own package's modules count too
+    roots = frozenset(entry.split(".")[0] for entry in entries) - {NAME}
     pending = sorted(imported_modules(script) | set(entries))
     while pending:
         name = pending.pop()
@@ -139,7 +145,7 @@ def reachable_files(script: Path, entries: tuple[str, ...] = (), without: tuple[
             raise ValueError(f"{name}: no such module in {PACKAGE}")
         if name not in files:
             files[name] = path
-            pending.extend(sorted(imported_modules(path) - set(files)))
+            pending.extend(sorted(imported_modules(path, name, roots) - set(files)))
     return files
 
 
