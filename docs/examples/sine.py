@@ -3,7 +3,7 @@ here from a seed. The smallest complete problem of one's own (see README: Your o
 
 import numpy as np
 
-from hpstudy.data.splits import SPLITS, save_splits
+from hpstudy.data.splits import in_order, rows_schema, save_splits
 from hpstudy.problems.base import Regression
 
 
@@ -14,12 +14,7 @@ class Sine(Regression):
         "additionalProperties": False,
         "required": ["rows", "noise", "seed"],
         "properties": {
-            "rows": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": list(SPLITS),
-                "properties": {split: {"type": "integer", "minimum": 2} for split in SPLITS},
-            },
+            "rows": rows_schema(minimum=2),  # {train, validation, test}: samples per split
             "noise": {"type": "number", "minimum": 0},
             "seed": {"type": "integer", "minimum": 0},
         },
@@ -30,13 +25,8 @@ class Sine(Regression):
         x = rng.uniform(-1, 1, (sum(rows.values()), 1))
         y = np.sin(3 * x[:, 0]) + rng.normal(0, settings["noise"], len(x))
         mean, std = y[: rows["train"]].mean(), y[: rows["train"]].std()  # a Regression's targets are standardised
-        bounds = np.cumsum([0] + [rows[split] for split in SPLITS])
-        splits = {
-            split: (x[lo:hi].astype(np.float32), ((y[lo:hi] - mean) / std).astype(np.float32))
-            for split, lo, hi in zip(SPLITS, bounds[:-1], bounds[1:])
-        }
-        save_splits(output, splits, y_mean=np.float64(mean), y_std=np.float64(std))
-        return {split: rows[split] for split in SPLITS}
+        splits = in_order(x.astype(np.float32), ((y - mean) / std).astype(np.float32), rows)
+        return save_splits(output, splits, y_mean=np.float64(mean), y_std=np.float64(std))
 
     def plot_data(self, data, output):
         from hpstudy.report.figures import pyplot, save_svg

@@ -21,7 +21,24 @@ from hpstudy.runtime.atomic import atomic_path
 SPLITS = ("train", "validation", "test")
 
 
-def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray]], **metadata) -> None:
+def rows_schema(minimum: int) -> dict:
+    """The JSON schema of a problem's `rows` setting: how many samples each split has."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(SPLITS),
+        "properties": {split: {"type": "integer", "minimum": minimum} for split in SPLITS},
+    }
+
+
+def in_order(x: np.ndarray, y: np.ndarray, rows: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The samples split in their order: the first rows['train'], then rows['validation'], then rows['test']."""
+    bounds = np.cumsum([0] + [rows[split] for split in SPLITS])
+    return {split: (x[lo:hi], y[lo:hi]) for split, lo, hi in zip(SPLITS, bounds[:-1], bounds[1:])}
+
+
+def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray]], **metadata) -> dict[str, int]:
+    """Write the splits and any metadata arrays; return the size of each split."""
     arrays = {}
     for name in SPLITS:
         x, y = splits[name]
@@ -30,6 +47,7 @@ def save_splits(path: str | Path, splits: dict[str, tuple[np.ndarray, np.ndarray
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, **arrays, **metadata)
+    return {name: len(splits[name][1]) for name in SPLITS}
 
 
 def recorded_settings(path: str | Path) -> dict | None:

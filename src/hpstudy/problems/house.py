@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpstudy.data.splits import SPLITS, save_splits
+from hpstudy.data.splits import SPLITS, in_order, save_splits
 from hpstudy.errors import ORIGINAL, DataError
 from hpstudy.problems.base import Regression
 
@@ -55,11 +55,10 @@ def prepare(table, features: list[str], target: str, rows: dict, output: str | P
             f"({' + '.join(f'{rows[s]} {s}' for s in SPLITS)}); {ORIGINAL}, or set data.house.rows to add up "
             f"to {len(table)}"
         )
-    x = table[features].to_numpy()
-    y = table[target].to_numpy()
-    bounds = np.cumsum([0] + [rows[s] for s in SPLITS])
-    x_mean, x_std = x[: bounds[1]].mean(axis=0), x[: bounds[1]].std(axis=0)
-    y_mean, y_std = y[: bounds[1]].mean(), y[: bounds[1]].std()
+    raw = in_order(table[features].to_numpy(), table[target].to_numpy(), rows)
+    x_train, y_train = raw["train"]
+    x_mean, x_std = x_train.mean(axis=0), x_train.std(axis=0)
+    y_mean, y_std = y_train.mean(), y_train.std()
     constant = [name for name, std in zip([*features, target], [*x_std, y_std]) if std == 0]
     if constant:
         raise DataError(
@@ -67,13 +66,10 @@ def prepare(table, features: list[str], target: str, rows: dict, output: str | P
             f"drop it from data.house.features, or {ORIGINAL}"
         )
     splits = {
-        name: (
-            ((x[lo:hi] - x_mean) / x_std).astype(np.float32),
-            ((y[lo:hi] - y_mean) / y_std).astype(np.float32),
-        )
-        for name, lo, hi in zip(SPLITS, bounds[:-1], bounds[1:])
+        name: (((x - x_mean) / x_std).astype(np.float32), ((y - y_mean) / y_std).astype(np.float32))
+        for name, (x, y) in raw.items()
     }
-    save_splits(
+    return save_splits(
         output,
         splits,
         x_mean=x_mean,
@@ -82,7 +78,6 @@ def prepare(table, features: list[str], target: str, rows: dict, output: str | P
         y_std=np.float64(y_std),
         feature_names=np.array(features),
     )
-    return {name: rows[name] for name in SPLITS}
 
 
 def plot_features(data: dict, output: str) -> None:

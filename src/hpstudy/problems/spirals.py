@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from hpstudy.data.splits import SPLITS, save_splits
+from hpstudy.data.splits import SPLITS, in_order, rows_schema, save_splits
 from hpstudy.problems.base import Classification
 
 ARMS = 3
@@ -52,12 +52,7 @@ class Spirals(Classification):
         "additionalProperties": False,
         "required": ["rows", "noise", "turns", "seed"],
         "properties": {
-            "rows": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": list(SPLITS),
-                "properties": {split: {"type": "integer", "minimum": 1} for split in SPLITS},
-            },
+            "rows": rows_schema(minimum=1),
             "noise": {"type": "number", "minimum": 0},
             "turns": {"type": "number", "exclusiveMinimum": 0},
             "seed": {"type": "integer", "minimum": 0},
@@ -67,10 +62,8 @@ class Spirals(Classification):
     def prepare(self, raw: dict[str, str], settings: dict, output: str) -> dict[str, int]:
         rows = settings["rows"]
         points, labels = make_spirals(sum(rows.values()), settings["noise"], settings["turns"], settings["seed"])
-        bounds = np.cumsum([0] + [rows[split] for split in SPLITS])
-        splits = {split: (points[lo:hi], labels[lo:hi]) for split, lo, hi in zip(SPLITS, bounds[:-1], bounds[1:])}
-        save_splits(output, splits, settings=np.array(json.dumps(settings, sort_keys=True)))
-        return {split: rows[split] for split in SPLITS}
+        splits = in_order(points, labels, rows)
+        return save_splits(output, splits, settings=np.array(json.dumps(settings, sort_keys=True)))
 
     def plot_data(self, data: dict, output: str) -> None:
         plot_points(data, output)

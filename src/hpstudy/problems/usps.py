@@ -132,8 +132,7 @@ def prepare(
         "validation": (x[is_validation], y[is_validation]),
         "test": raw["test"],
     }
-    save_splits(output, splits, settings=np.array(settings))
-    return {name: len(labels) for name, (_, labels) in splits.items()}
+    return save_splits(output, splits, settings=np.array(settings))
 
 
 def plot_samples(data: dict, output: str, per_class: int = 8) -> None:
