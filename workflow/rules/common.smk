@@ -253,14 +253,17 @@ def aggregation_layout():
     return canonical_json({"problems": problems, "sweeps": layout["sweeps"]})
 
 
-def sweep_params(wildcards):
-    sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
-    layout = sweep.layout()
-    problem = STUDY.problems[sweep.problem]
-    layout["selection_metric"] = problem["selection_metric"]
-    layout["metric"] = problem["describe"]["primary_metric"]
-    layout["metric_title"] = problem["describe"]["primary_metric_title"]
-    return canonical_json(layout)
+def sweep_layouts():
+    """What each sweep's figure shows, in the order of `sweep_figures`."""
+    layouts = []
+    for sweep in STUDY.sweeps:
+        problem = STUDY.problems[sweep.problem]
+        layout = sweep.layout()
+        layout["selection_metric"] = problem["selection_metric"]
+        layout["metric"] = problem["describe"]["primary_metric"]
+        layout["metric_title"] = problem["describe"]["primary_metric_title"]
+        layouts.append(layout)
+    return canonical_json(layouts)
 
 
 # ---- report figures and Snakemake's report ----------------------------------
@@ -311,10 +314,13 @@ def problem_title(wildcards):
     return STUDY.problems[wildcards.problem]["title"]
 
 
-def exercise_title(wildcards):
-    return STUDY.problems[wildcards.problem]["exercises"][wildcards.exercise]
-
-
-def sweep_labels(wildcards):
-    sweep = STUDY.sweep(wildcards.problem, wildcards.exercise, wildcards.sweep)
-    return {"sweep": sweep.title, "values": ", ".join(point.label for point in sweep.points)}
+def sweep_figures():
+    """Every sweep's figure, filed in Snakemake's report under its problem and exercise."""
+    figures = []
+    for sweep in STUDY.sweeps:
+        problem = STUDY.problems[sweep.problem]
+        figure = SWEEP_FIGURE.format(problem=sweep.problem, exercise=sweep.exercise, sweep=sweep.name)
+        filed = {"category": problem["title"], "subcategory": problem["exercises"][sweep.exercise]}
+        labels = {"sweep": sweep.title, "values": ", ".join(point.label for point in sweep.points)}
+        figures.append(report(figure, caption="../../report/captions/sweep.rst", labels=labels, **filed))
+    return figures

@@ -3,27 +3,23 @@
 # into Snakemake's own report (`snakemake --report results/report.zip`).
 
 
-rule plot_sweep:
+# All sweeps' figures in one job: a figure takes a fraction of a second to draw,
+# and a job of its own spent more than that importing matplotlib and pandas.
+rule plot_sweeps:
     input:
-        table=SWEEP_TABLE,
+        tables=all_sweep_tables(),
     output:
-        report(
-            SWEEP_FIGURE,
-            caption="../../report/captions/sweep.rst",
-            category=problem_title,
-            subcategory=exercise_title,
-            labels=sweep_labels,
-        ),
+        *sweep_figures(),
     params:
-        sweep=sweep_params,
-        code=code_fingerprint("plot_sweep.py"),
+        sweeps=sweep_layouts(),
+        code=code_fingerprint("plot_sweeps.py"),
     log:
-        "logs/plot_sweep/{problem}/{exercise}/{sweep}.log",
+        "logs/plot_sweeps.log",
     localrule: True
     conda:
         "../envs/study.yaml"
     script:
-        "../../scripts/plot_sweep.py"
+        "../../scripts/plot_sweeps.py"
 
 
 rule plot_dataset:

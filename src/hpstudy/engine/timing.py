@@ -4,10 +4,13 @@ A training job trains all seeds of a run as one batched network, beside other
 jobs, so its wall-clock time says little about one configuration. Here each
 run is timed as a user training it alone would see it: one replica (K = 1), one
 torch thread, the engine's own training step (`train.step`) on mini-batches of
-the run's size. REPEATS rounds of STEPS steps each are timed, each after
-WARMUP_STEPS untimed steps, the rounds interleaved over all runs of the problem
-so that a change in the machine's speed during the measurement reaches every
-configuration alike.
+the run's size. REPEATS rounds are timed, each after WARMUP_STEPS untimed
+steps, the rounds interleaved over all runs of the problem so that a change in
+the machine's speed during the measurement reaches every configuration alike.
+A round takes MAX_STEPS steps, or, for larger batches, as many as make
+TIMED_SAMPLES samples (at least MIN_STEPS): a large batch's step is long and
+varies little, and timing it as often as a small one's was most of the
+measurement's cost.
 
 One round's median step time × the run's steps (epochs × mini-batches per
 epoch) estimates the training time of one seed; the REPEATS estimates are its
@@ -28,9 +31,15 @@ import time
 # The protocol's constants are read by the report, which must not import torch: the
 # engine is imported by the functions that time.
 WARMUP_STEPS = 3  # untimed, before every round: the run's data and weights back in cache
-STEPS = 30
+MIN_STEPS, MAX_STEPS = 5, 20
+TIMED_SAMPLES = 200  # per round, where MAX_STEPS steps would take more
 REPEATS = 10
 TIMING_SEED = 0
+
+
+def timed_steps(batch_size: int) -> int:
+    """Steps timed in each round of a run with this batch size."""
+    return min(MAX_STEPS, max(MIN_STEPS, TIMED_SAMPLES // batch_size))
 
 
 def forward_multiply_adds(model, n_inputs: int) -> int:
@@ -129,7 +138,7 @@ def time_runs(name: str, problem, runs: dict[str, dict], data: dict, device, log
     for repeat in range(REPEATS):
         for run_id, run in timed.items():
             run.run_steps(WARMUP_STEPS)
-            step_seconds = statistics.median(run.run_steps(STEPS, clock))
+            step_seconds = statistics.median(run.run_steps(timed_steps(run.batch_size), clock))
             rows.append(
                 {
                     "problem": name,
@@ -142,7 +151,7 @@ def time_runs(name: str, problem, runs: dict[str, dict], data: dict, device, log
                     "parameters": run.parameters,
                 }
             )
-        log(f"round {repeat + 1} of {REPEATS} timed ({len(timed)} runs × {STEPS} steps)")
+        log(f"round {repeat + 1} of {REPEATS} timed ({len(timed)} runs)")
     return rows
 
 

@@ -92,7 +92,9 @@ def plot_features(data: dict, output: str) -> None:
             x = data[f"x_{split}"][:, column] * data["x_std"][column] + data["x_mean"][column]
             price = data[f"y_{split}"] * data["y_std"] + data["y_mean"]
             color, marker = SPLIT_STYLES[split]
-            ax.scatter(x, price / 1000, s=4, alpha=0.5, color=color, marker=marker, label=split, linewidths=0)
+            ax.scatter(
+                x, price / 1000, s=4, alpha=0.5, color=color, marker=marker, label=split, linewidths=0, rasterized=True
+            )  # fmt: skip
         ax.set_xlabel(name)
         ax.grid(alpha=0.3, lw=0.5)
     np.atleast_1d(axes)[0].set_ylabel("sale price (k$)")

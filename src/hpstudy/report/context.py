@@ -234,7 +234,9 @@ def method_context() -> dict:
         "min_samples": MIN_SAMPLES,
         "resamples": BOOTSTRAP_RESAMPLES,
         "warmup_steps": timing.WARMUP_STEPS,
-        "steps": timing.STEPS,
+        "min_steps": timing.MIN_STEPS,
+        "max_steps": timing.MAX_STEPS,
+        "timed_samples": timing.TIMED_SAMPLES,
         "repeats": timing.REPEATS,
     }
 

@@ -27,6 +27,8 @@ def pyplot():
             "axes.spines.top": False,
             "axes.spines.right": False,
             "svg.hashsalt": "hpstudy",
+            # dense scatters are drawn rasterized (an image in the SVG): a point each made the PDF slow to draw
+            "savefig.dpi": 200,
         }
     )
     return plt

@@ -109,8 +109,9 @@ def plot_predictions(models: dict[str, pd.DataFrame], output: str, target: str, 
                 alpha=0.25,
                 lw=0.8,
                 label="±2σ",
+                rasterized=True,
             )
-        scatter_ax.scatter(actual, predicted, s=6, color=SPLIT_STYLES["test"][0], label="test sample")
+        scatter_ax.scatter(actual, predicted, s=6, color=SPLIT_STYLES["test"][0], label="test sample", rasterized=True)
         limits = [min(actual.min(), predicted.min()), max(actual.max(), predicted.max())]
         scatter_ax.plot(limits, limits, color="#555555", lw=0.8, ls="--", label="perfect")
         scatter_ax.set_title(f"{title} (seed {int(seed['seed'].iloc[0])})", fontsize=8)
