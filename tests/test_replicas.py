@@ -135,3 +135,44 @@ def test_diverged_replica_history_stops_at_its_epoch_with_a_nan_loss(usps_data):
     result = batched[0]
     assert result.diverged and result.diverged_epoch == 1
     assert len(result.history) == 1 and math.isnan(result.history[0]["train_loss"])
+
+
+@pytest.mark.parametrize(
+    "problem, params",
+    [("usps", {**CNN, "batch_size": 20}), ("house", {**HOUSE_GAUSSIAN, "batch_size": 20})],
+    ids=["cnn", "house-gaussian"],
+)
+def test_a_large_batch_taken_in_parts_matches_plain_runs(request, monkeypatch, problem, params):
+    data = request.getfixturevalue(f"{problem}_data")
+    row = 9 * 18 * 18 if problem == "usps" else 4  # a CNN reads its patches, the house MLP its 4 features
+    monkeypatch.setattr(train, "MICRO_BATCH_VALUES", len(SEEDS) * row * 6)  # parts of 6, 6, 6 and 2 samples
+    parts = []
+    monkeypatch.setattr(train, "micro_batched_step", spy(train.micro_batched_step, parts))
+    plain, batched = both_ways(problem, params, data)
+    assert parts and {len(call) for call in parts} == {4}
+    for alone, together in zip(plain, batched, strict=True):
+        for name, value in alone.metrics.items():
+            assert together.metrics[name] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), name
+
+
+def test_a_replica_diverging_in_a_batch_taken_in_parts_stops_alone(monkeypatch, usps_data):
+    monkeypatch.setattr(train, "MICRO_BATCH_VALUES", len(SEEDS) * 256 * 6)
+    params = {**MLP, "batch_size": 20, "learning_rate": 20.0, "epochs": 3}  # seeds 0 and 1 diverge at epoch 1, 2 at 2
+    plain, batched = both_ways("usps", params, usps_data)
+    assert [r.diverged_epoch for r in batched] == [r.diverged_epoch for r in plain]
+    assert len({r.diverged_epoch for r in batched}) == 2, "the test needs replicas that stop at different epochs"
+    # the replica that lived on trained its first epoch as it would alone, beside the masked ones
+    for alone, together in zip(plain, batched, strict=True):
+        for row_alone, row_together in zip(alone.history, together.history, strict=True):
+            if math.isfinite(row_alone["train_loss"]) and row_alone["epoch"] < alone.diverged_epoch:
+                assert row_together["train_loss"] == pytest.approx(row_alone["train_loss"], rel=1e-4)
+
+
+def spy(function, calls: list):
+    """`function`, recording the parts (its fifth argument) of every call."""
+
+    def recorded(*args):
+        calls.append(args[4])
+        return function(*args)
+
+    return recorded

@@ -88,3 +88,9 @@ def test_an_incomplete_problem_is_told_what_the_vocabulary_lacks():
         "odd: architecture 'transformer' is not in the vocabulary",
         "odd: loss 'gaussian_nll' does not serve a classification",
     ]
+
+
+def test_every_architecture_names_its_depth_among_its_hyperparameters():
+    assert vocabulary.DEPTH.keys() == vocabulary.ARCHITECTURES.keys()
+    for name, depth in vocabulary.DEPTH.items():
+        assert depth in vocabulary.ARCHITECTURES[name]

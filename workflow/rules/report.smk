@@ -4,7 +4,8 @@
 
 
 # All sweeps' figures in one job: a figure takes a fraction of a second to draw,
-# and a job of its own spent more than that importing matplotlib and pandas.
+# and a job of its own spent more than that importing matplotlib and pandas. It is
+# the longest job between aggregation and the report, so it starts first.
 rule plot_sweeps:
     input:
         tables=all_sweep_tables(),
@@ -15,6 +16,7 @@ rule plot_sweeps:
         code=code_fingerprint("plot_sweeps.py"),
     log:
         "logs/plot_sweeps.log",
+    priority: 1
     localrule: True
     conda:
         "../envs/study.yaml"

@@ -32,4 +32,7 @@ ARCHITECTURES = {
     "cnn": ("conv_layers", "channels", "kernel_size", "padding"),  # needs inputs that are square images
 }
 
+# name -> the hyperparameter that counts its layers (a job's cost grows with it: see the workflow's priorities)
+DEPTH = {"mlp": "hidden_layers", "cnn": "conv_layers"}
+
 TASKS = ("classification", "regression")
