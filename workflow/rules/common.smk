@@ -215,14 +215,23 @@ def run_params(wildcards):
     return run.to_json()
 
 
-def train_run_priority(wildcards):
-    """Longest runs first, so that no core idles at the end of a build while one long run
-    finishes. A run's cost grows with the samples it trains on, epochs × training rows, and
-    with its layers: a batch of 1,000 took no less time per epoch than one of 10 (measured at
-    ten seeds), and a third convolution five times as long as one."""
-    run = STUDY.runs[wildcards.run_id]
+def run_cost(run):
+    """How long a run trains, relatively. It grows with the samples it trains on, epochs ×
+    training rows, and with its layers: a batch of 1,000 took no less time per epoch than one of
+    10 (measured at ten seeds), and a third convolution five times as long as one."""
     rows = problem_of(run.problem).train_rows(config["data"][run.problem])
     return run.params["epochs"] * rows * (1 + run.params[DEPTH[run.params["architecture"]]])
+
+
+def train_run_priority(wildcards):
+    """Longest runs first, so that no core idles at the end of a build while one long run finishes."""
+    return run_cost(STUDY.runs[wildcards.run_id])
+
+
+# Above every training run's priority: the figures of the data and of the baselines' learning
+# curves are drawn as soon as their inputs exist. Left for the end of training, they kept the
+# timing measurement, which waits for every core, waiting.
+AS_SOON_AS_READY = 1 + max(map(run_cost, STUDY.runs.values()), default=0)
 
 
 def timing_runs(wildcards):

@@ -40,6 +40,7 @@ rule plot_dataset:
         code=problem_code("plot_dataset.py"),
     log:
         "logs/plot_dataset/{problem}.log",
+    priority: AS_SOON_AS_READY
     localrule: True
     conda:
         "../envs/study.yaml"
@@ -64,6 +65,7 @@ rule plot_learning_curves:
         code=code_fingerprint("plot_learning_curves.py"),
     log:
         "logs/plot_learning_curves/{problem}.log",
+    priority: AS_SOON_AS_READY
     localrule: True
     conda:
         "../envs/study.yaml"
