@@ -12,11 +12,15 @@ TIMED_SAMPLES samples (at least MIN_STEPS): a large batch's step is long and
 varies little, and timing it as often as a small one's was most of the
 measurement's cost.
 
-One round's median step time × the run's steps (epochs × mini-batches per
-epoch) estimates the training time of one seed; the REPEATS estimates are its
-sample (evaluation passes excluded). The median, not the mean: a step that an
-interrupt or the scheduler lengthened says nothing about the configuration. The workflow runs this job with every core it was
-given, so no other job shares the machine while it times.
+One round's fastest step × the run's steps (epochs × mini-batches per epoch)
+estimates the training time of one seed; the REPEATS estimates are its sample
+(evaluation passes excluded). The fastest step, as timeit advises: a shared
+machine only ever adds time, and a step that an interrupt, the scheduler or a
+neighbouring virtual machine lengthened says nothing about the configuration.
+On this project's machine, at a noisy hour, the rounds of one run varied by 17%
+(coefficient of variation, the median over runs) with a round's median step and
+by 11% with its fastest; at a quiet hour by 2%. The workflow runs this job with
+every core it was given, so no other job shares the machine while it times.
 
 Beside it, a deterministic cost from the model itself: its parameters and its
 multiply-adds per training step (forward multiply-adds of the linear and
@@ -25,7 +29,6 @@ convolution layers × batch size × 3, the usual count for forward plus backward
 
 from __future__ import annotations
 
-import statistics
 import time
 
 # The protocol's constants are read by the report, which must not import torch: the
@@ -33,7 +36,7 @@ import time
 WARMUP_STEPS = 3  # untimed, before every round: the run's data and weights back in cache
 MIN_STEPS, MAX_STEPS = 5, 20
 TIMED_SAMPLES = 200  # per round, where MAX_STEPS steps would take more
-REPEATS = 10
+REPEATS = 15  # rounds: the sample each time check tests
 TIMING_SEED = 0
 
 
@@ -138,7 +141,7 @@ def time_runs(name: str, problem, runs: dict[str, dict], data: dict, device, log
     for repeat in range(REPEATS):
         for run_id, run in timed.items():
             run.run_steps(WARMUP_STEPS)
-            step_seconds = statistics.median(run.run_steps(timed_steps(run.batch_size), clock))
+            step_seconds = min(run.run_steps(timed_steps(run.batch_size), clock))
             rows.append(
                 {
                     "problem": name,
