@@ -1,5 +1,8 @@
 """The timing measurement: its protocol, rows and deterministic costs, on small synthetic runs."""
 
+import statistics
+
+import pytest
 import torch
 from synthetic import CNN, problem, usps_splits
 
@@ -21,8 +24,12 @@ def test_every_run_is_timed_once_per_round_with_its_costs():
     by_run = {row["run_id"]: row for row in rows}
     # 80 training rows: 2 epochs of 8 batches of 10, 3 epochs of 2 batches of 40
     assert by_run["small"]["steps"] == 16 and by_run["large"]["steps"] == 6
+    # each round calibrated against the reference timed just before it, at the reference's typical speed
+    typical = statistics.median(row["reference_step_seconds"] for row in rows)
     for row in rows:
-        assert row["step_seconds"] > 0 and row["solo_seconds"] == row["step_seconds"] * row["steps"]
+        calibrated = row["fastest_step_seconds"] * typical / row["reference_step_seconds"]
+        assert row["step_seconds"] == pytest.approx(calibrated, rel=1e-12) and row["step_seconds"] > 0
+        assert row["solo_seconds"] == row["step_seconds"] * row["steps"]
     # one 3x3 convolution 1 -> 3 channels on 16x16 images padded by 2 (18x18 out), a linear head to 10 classes
     conv, head = 3 * 18 * 18 * 9, 3 * 18 * 18 * 10
     assert by_run["small"]["multiply_adds_per_step"] == 3 * 10 * (conv + head)

@@ -17,10 +17,16 @@ estimates the training time of one seed; the REPEATS estimates are its sample
 (evaluation passes excluded). The fastest step, as timeit advises: a shared
 machine only ever adds time, and a step that an interrupt, the scheduler or a
 neighbouring virtual machine lengthened says nothing about the configuration.
-On this project's machine, at a noisy hour, the rounds of one run varied by 17%
-(coefficient of variation, the median over runs) with a round's median step and
-by 11% with its fastest; at a quiet hour by 2%. The workflow runs this job with
-every core it was given, so no other job shares the machine while it times.
+And each round of each run is calibrated: a reference (the problem's first run,
+in a network of its own) takes REFERENCE_STEPS steps just before it, and the
+run's step is scaled by the reference's typical fastest step over its fastest
+step then. A machine that is slower for a while (another virtual machine on the
+host, a scheduler) slows both alike, and the ratio cancels it. On this
+project's machine, at a noisy hour, the rounds of one run varied by 17-21%
+(coefficient of variation, the median over runs) with a round's median step,
+by 19-20% with its fastest, and by 10% with the fastest calibrated; at a quiet
+hour by 2-3%. The workflow runs this job with every core it was given, so no
+other job shares the machine while it times.
 
 Beside it, a deterministic cost from the model itself: its parameters and its
 multiply-adds per training step (forward multiply-adds of the linear and
@@ -29,6 +35,7 @@ convolution layers × batch size × 3, the usual count for forward plus backward
 
 from __future__ import annotations
 
+import statistics
 import time
 
 # The protocol's constants are read by the report, which must not import torch: the
@@ -37,6 +44,7 @@ WARMUP_STEPS = 3  # untimed, before every round: the run's data and weights back
 MIN_STEPS, MAX_STEPS = 5, 20
 TIMED_SAMPLES = 200  # per round, where MAX_STEPS steps would take more
 REPEATS = 15  # rounds: the sample each time check tests
+REFERENCE_STEPS = 5  # timed steps of the reference, after WARMUP_STEPS, before each run's round
 TIMING_SEED = 0
 
 
@@ -137,24 +145,33 @@ def time_runs(name: str, problem, runs: dict[str, dict], data: dict, device, log
     tensors = to_tensors(data, problem.label_dtype(), device)
     patches: dict = {}
     timed = {run_id: TimedRun(problem, params, tensors, patches, device) for run_id, params in sorted(runs.items())}
-    rows, clock = [], device_clock(device)
+    reference = TimedRun(problem, runs[min(runs)], tensors, patches, device)
+    measured, clock = [], device_clock(device)  # (repeat, run_id, fastest step, the reference's fastest step)
     for repeat in range(REPEATS):
         for run_id, run in timed.items():
+            reference.run_steps(WARMUP_STEPS)
+            reference_step = min(reference.run_steps(REFERENCE_STEPS, clock))
             run.run_steps(WARMUP_STEPS)
-            step_seconds = min(run.run_steps(timed_steps(run.batch_size), clock))
-            rows.append(
-                {
-                    "problem": name,
-                    "run_id": run_id,
-                    "repeat": repeat,
-                    "step_seconds": step_seconds,
-                    "solo_seconds": step_seconds * run.steps,
-                    "steps": run.steps,
-                    "multiply_adds_per_step": run.multiply_adds,
-                    "parameters": run.parameters,
-                }
-            )
+            measured.append((repeat, run_id, min(run.run_steps(timed_steps(run.batch_size), clock)), reference_step))
         log(f"round {repeat + 1} of {REPEATS} timed ({len(timed)} runs)")
+    typical = statistics.median(reference_step for *_, reference_step in measured)
+    rows = []
+    for repeat, run_id, fastest, reference_step in measured:
+        run, step_seconds = timed[run_id], fastest * typical / reference_step
+        rows.append(
+            {
+                "problem": name,
+                "run_id": run_id,
+                "repeat": repeat,
+                "step_seconds": step_seconds,
+                "solo_seconds": step_seconds * run.steps,
+                "steps": run.steps,
+                "multiply_adds_per_step": run.multiply_adds,
+                "parameters": run.parameters,
+                "fastest_step_seconds": fastest,  # as measured, before the calibration
+                "reference_step_seconds": reference_step,
+            }
+        )
     return rows
 
 
