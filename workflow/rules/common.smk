@@ -329,9 +329,8 @@ def problem_title(wildcards):
 def sweep_figures():
     """Every sweep's figure, filed in Snakemake's report under its problem and exercise."""
     figures = []
-    for sweep in STUDY.sweeps:
+    for sweep, figure in zip(STUDY.sweeps, all_sweep_figures(), strict=True):
         problem = STUDY.problems[sweep.problem]
-        figure = SWEEP_FIGURE.format(problem=sweep.problem, exercise=sweep.exercise, sweep=sweep.name)
         filed = {"category": problem["title"], "subcategory": problem["exercises"][sweep.exercise]}
         labels = {"sweep": sweep.title, "values": ", ".join(point.label for point in sweep.points)}
         figures.append(report(figure, caption="../../report/captions/sweep.rst", labels=labels, **filed))
